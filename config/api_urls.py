@@ -1,0 +1,7 @@
+"""/api/v1/: each app adds its own routes here."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("community.api_urls")),
+]
