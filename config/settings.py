@@ -5,6 +5,7 @@ console email, debug on. Production sets DJANGO_DEBUG=0, DJANGO_SECRET_KEY,
 DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL (see README).
 """
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -133,9 +134,11 @@ TEMPLATES = [
 # Database: SQLite for the quick start, PostgreSQL when DATABASE_URL says so.
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if TESTING else 60)}
+# Two checkouts testing at once on one server must not share test databases or keys.
+CHECKOUT_TAG = hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:6]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # channels issue 2176: live-server tests need an explicit test database name.
-    DATABASES["default"]["TEST"] = {"NAME": "test_" + DATABASES["default"]["NAME"]}
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{CHECKOUT_TAG}"}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -155,14 +158,17 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             # redis-py caps its async pool at 100 connections; say so explicitly.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "max_connections": 1000}]},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                "prefix": f"bm-test-{CHECKOUT_TAG}" if TESTING else "bm",
+            },
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "bm"),
+            "KEY_PREFIX": f"bm-test-{CHECKOUT_TAG}" if TESTING else os.environ.get("DJANGO_CACHE_PREFIX", "bm"),
         }
     }
 else:
