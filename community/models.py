@@ -75,6 +75,10 @@ class UserManager(BaseUserManager):
         extra.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra)
 
+    def get_by_natural_key(self, email):
+        # Emails are compared without case, as the unique constraint does.
+        return self.get(email__iexact=email)
+
     def create_superuser(self, email, password=None, **extra):
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Case, F, FloatField, QuerySet, Value, When
 
 from community.countries import country_name
-from community.text import fold, normalise_name, search_terms, website_domain
+from community.text import normalise_name, search_terms, website_domain
 
 VECTOR = SearchVector("normalised_name", weight="A", config="simple") + SearchVector(
     "search_document", weight="B", config="simple"
@@ -37,7 +37,7 @@ def document_for(org, stage_names: Iterable[str], field_names: Iterable[str]) ->
         *stage_names,
         *field_names,
     ]
-    return fold(" ".join(p for p in parts if p))
+    return normalise_name(" ".join(p for p in parts if p))
 
 
 def index(organisations: QuerySet) -> int:

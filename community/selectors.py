@@ -157,9 +157,8 @@ def organisation_search(*, viewer, query: DirectoryQuery) -> QuerySet[Organisati
 
 def organisation_cards(qs: QuerySet[Organisation]) -> QuerySet[Organisation]:
     """What a result card shows, in a fixed number of queries."""
-    return qs.only(
-        "id", "name", "slug", "kind", "country", "city", "website", "logo", "verified", "claimed", "description"
-    ).prefetch_related(
+    # The derived search columns are large and never shown.
+    return qs.defer("search_document", "search_vector").prefetch_related(
         Prefetch("stages", queryset=Stage.objects.only("id", "slug", "name", "position")),
         Prefetch("fields", queryset=Field.objects.only("id", "slug", "name", "category", "position")),
     )

@@ -2,16 +2,14 @@
 
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from community import permissions, search
 from community.errors import Conflict, NotAllowed, ServiceError
+from community.mail import email_user_on_commit
 from community.models import (
     ClaimRequest,
     Field,
@@ -350,9 +348,4 @@ def claim_request_decline(*, actor: User, claim: ClaimRequest) -> ClaimRequest:
 
 
 def _email_claim_decision(claim: ClaimRequest) -> None:
-    context = {"claim": claim, "site_name": settings.SITE_NAME, "base_url": settings.WAGTAILADMIN_BASE_URL}
-    subject = render_to_string("community/email/claim_decided_subject.txt", context).strip()
-    body = render_to_string("community/email/claim_decided.txt", context)
-    transaction.on_commit(
-        lambda: send_mail(subject, body, None, [claim.user.email], fail_silently=True), robust=True
-    )
+    email_user_on_commit(claim.user, template="community/email/claim_decided", context={"claim": claim})
