@@ -27,11 +27,22 @@
     });
   }
 
+  // On a phone the filters would push the results far down: keep only the
+  // facets in use open there.
+  function compactFacets(root) {
+    if (!window.matchMedia("(max-width: 820px)").matches) return;
+    root.querySelectorAll(".facets details").forEach(function (details) {
+      if (!details.querySelector("input:checked")) details.open = false;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupNavToggle();
     setupAutosubmit(document);
+    compactFacets(document);
   });
-  document.addEventListener("htmx:afterSwap", function (event) {
+  document.addEventListener("htmx:afterSwap", function () {
     setupAutosubmit(document);
+    compactFacets(document);
   });
 })();
