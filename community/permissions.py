@@ -21,14 +21,14 @@ ORGANISATION_ADMIN_PERMS = (
 )
 
 
-def visible(user, perm: str, qs: QuerySet[M]) -> QuerySet[M]:
+def visible[M: Model](user, perm: str, qs: QuerySet[M]) -> QuerySet[M]:
     """The objects of `qs` on which `user` holds `perm` (none for anonymous users)."""
     if not user.is_authenticated:
         return qs.none()
     return get_objects_for_user(user, perm, klass=qs, accept_global_perms=False)
 
 
-def get_visible_or_404(user, perm: str, qs: QuerySet[M], **lookup) -> M:
+def get_visible_or_404[M: Model](user, perm: str, qs: QuerySet[M], **lookup) -> M:
     try:
         return visible(user, perm, qs).get(**lookup)
     except qs.model.DoesNotExist:

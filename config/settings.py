@@ -135,7 +135,7 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if TESTING else 60)}
 # Two checkouts testing at once on one server must not share test databases or keys.
-CHECKOUT_TAG = hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:6]
+CHECKOUT_TAG = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:6]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # channels issue 2176: live-server tests need an explicit test database name.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{CHECKOUT_TAG}"}

@@ -77,7 +77,7 @@ def _reference_data(request):
     if marker or {"db", "transactional_db", "live_server"} & names:
         request.getfixturevalue("transactional_db" if transactional else "db")
         seed_reference_data()
-    yield
+    return
 
 
 @pytest.fixture(autouse=True)
@@ -85,4 +85,4 @@ def _clear_cache():
     from django.core.cache import cache
 
     cache.clear()
-    yield
+    return

@@ -41,7 +41,7 @@ def server_error(request):
 
         return JsonResponse({"detail": "Server error."}, status=500)
     # Rendered without a request context: the database or a context processor may be what failed.
-    from django.template import loader
     from django.http import HttpResponseServerError
+    from django.template import loader
 
     return HttpResponseServerError(loader.get_template("500.html").render())

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 from community import services
 from community.models import Field, Organisation, Stage
 from tests.factories import OrganisationFactory, UserFactory, organisation_with_admin
+from tests.querycount import queries_for
 
 pytestmark = pytest.mark.django_db
 
@@ -150,13 +151,15 @@ class TestOrganisationList:
         assert api.get("/api/v1/organisations/?page_size=0").status_code == 400
         assert api.get("/api/v1/organisations/?page=99").status_code == 404
 
-    @pytest.mark.parametrize("n", [2, 40])
-    def test_no_n_plus_one(self, api, django_assert_max_num_queries, n):
-        for org in OrganisationFactory.create_batch(n):
-            tagged(org, ["research", "production"], ["vaccines", "mrna"])
-        with django_assert_max_num_queries(6):
-            response = api.get("/api/v1/organisations/?page_size=100&stage=research")
-        assert response.json()["count"] == n
+    def test_no_n_plus_one(self, api):
+        counts = []
+        for n in (2, 38):
+            for org in OrganisationFactory.create_batch(n):
+                tagged(org, ["research", "production"], ["vaccines", "mrna"])
+            count, response = queries_for(lambda: api.get("/api/v1/organisations/?page_size=100&stage=research"))
+            counts.append(count)
+        assert response.json()["count"] == 40
+        assert counts[0] == counts[1] <= 5, counts
 
 
 class TestOrganisationWrite:

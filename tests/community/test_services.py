@@ -253,10 +253,13 @@ class TestClaims:
         org = OrganisationFactory()
         claim = services.organisation_claim(actor=UserFactory(), organisation=org)
         staff = UserFactory(is_staff=True, is_superuser=True)
-        with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        def decide_then_fail():
             with transaction.atomic():
                 services.claim_request_decline(actor=staff, claim=claim)
                 raise RuntimeError("rolled back")
+
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+            decide_then_fail()
         claim.refresh_from_db()
         assert claim.status == "pending"
         assert mail.outbox == []

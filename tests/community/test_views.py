@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from community import search, services
 from community.models import Field, Organisation, OrganisationMembership, Stage, User
 from tests.factories import OrganisationFactory, UserFactory, organisation_with_admin
+from tests.querycount import queries_for
 
 pytestmark = pytest.mark.django_db
 
@@ -101,27 +102,32 @@ class TestDirectory:
         assert "?country=IT&page=3" in links
         assert client.get("/directory/?page=999").status_code == 200
 
-    @pytest.mark.parametrize("n", [2, 40])
-    def test_no_n_plus_one(self, client, django_assert_max_num_queries, n):
-        for org in OrganisationFactory.create_batch(n):
-            tagged(org, ["research"], ["vaccines", "mrna"])
-        with django_assert_max_num_queries(13):
-            response = client.get("/directory/?stage=research&q=biologics")
-        assert response.status_code == 200
+    def test_no_n_plus_one(self, client):
+        counts = []
+        for n in (2, 38):
+            for org in OrganisationFactory.create_batch(n):
+                tagged(org, ["research"], ["vaccines", "mrna"])
+            count, response = queries_for(lambda: client.get("/directory/?stage=research&q=biologics"))
+            assert response.status_code == 200
+            counts.append(count)
+        assert counts[0] == counts[1] <= 12, counts
 
 
 class TestOrganisationPage:
-    @pytest.mark.parametrize("n", [2, 40])
-    def test_no_n_plus_one(self, client, django_assert_max_num_queries, n):
+    def test_no_n_plus_one(self, client):
         org = organisation_with_admin()
         admin = org.memberships.get().user
-        for user in UserFactory.create_batch(n):
-            services.organisation_member_add(actor=admin, organisation=org, user=user)
+        tagged(org, ["research", "production"], ["vaccines", "mrna", "fill-finish"])
         client.force_login(admin)
-        with django_assert_max_num_queries(16):
-            response = client.get(org.get_absolute_url())
-        assert response.status_code == 200
-        assert len(soup(response).select(".people .person")) == n + 1
+        counts = []
+        for n in (2, 38):
+            for user in UserFactory.create_batch(n):
+                services.organisation_member_add(actor=admin, organisation=org, user=user)
+            count, response = queries_for(lambda: client.get(org.get_absolute_url()))
+            assert response.status_code == 200
+            counts.append(count)
+        assert len(soup(response).select(".people .person")) == 41
+        assert counts[0] == counts[1] <= 16, counts
 
     def test_people_shown_follow_their_privacy(self, client):
         org = organisation_with_admin()
