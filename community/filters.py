@@ -24,14 +24,15 @@ class InvalidQuery(ValueError):
 def _values(params, name: str) -> list[str]:
     values: list[str] = []
     for raw in params.getlist(name):
-        values.extend(v.strip() for v in raw.split(",") if v.strip())
+        # PostgreSQL refuses NUL in text: such a value can only be junk, so it is dropped.
+        values.extend(v.strip() for v in raw.split(",") if v.strip() and "\x00" not in v)
     # Order-preserving de-duplication keeps URLs stable.
     return list(dict.fromkeys(values))[:MAX_VALUES_PER_FACET]
 
 
 def parse_directory_query(params, *, strict: bool = False) -> DirectoryQuery:
     errors: dict[str, list[str]] = {}
-    q = (params.get("search") or params.get("q") or "").strip()
+    q = (params.get("search") or params.get("q") or "").replace("\x00", "").strip()
     if len(q) > MAX_QUERY_LENGTH:
         if strict:
             errors["search"] = [_("At most %d characters.") % MAX_QUERY_LENGTH]

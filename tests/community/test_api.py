@@ -256,3 +256,10 @@ def test_postgres_search_ranks_name_matches_first(api):
     in_name = tagged(OrganisationFactory(name="Viral Vector Works"))
     results = api.get("/api/v1/organisations/", {"search": "viral vector"}).json()["results"]
     assert [r["slug"] for r in results] == [in_name.slug, in_description.slug]
+
+
+def test_nul_bytes_in_filters_are_not_a_server_error(api):
+    for query in ("?field=%00", "?stage=a%00b", "?search=%00", "?country=%00"):
+        response = api.get("/api/v1/organisations/" + query)
+        assert response.status_code in (200, 400), query
+    assert APIClient().get("/directory/?field=%00&q=%00").status_code == 200

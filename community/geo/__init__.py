@@ -1,0 +1,1 @@
+"""The map's geometry: europe.json, built by scripts/build_geometry.py (see ATTRIBUTION.md)."""
