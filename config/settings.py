@@ -126,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "community.context_processors.site",
+                "messaging.context_processors.counts",
             ],
         },
     },
@@ -135,7 +136,7 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if TESTING else 60)}
 # Two checkouts testing at once on one server must not share test databases or keys.
-CHECKOUT_TAG = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:6]
+CHECKOUT_TAG = os.environ.get("DJANGO_TEST_TAG") or hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:6]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # channels issue 2176: live-server tests need an explicit test database name.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{CHECKOUT_TAG}"}
@@ -337,6 +338,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "community.models.Organisation.Kind",
+        "ConversationKindEnum": "messaging.models.Conversation.Kind",
+    },
 }
 
 # Security: production mode passes `check --deploy` with no warning.
@@ -370,6 +375,13 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # Behind a proxy that redirects to HTTPS itself, Django need not.
     SILENCED_SYSTEM_CHECKS = [] if SECURE_SSL_REDIRECT else ["security.W008"]
+
+# Messages left unread this long are emailed (batched per conversation).
+MESSAGE_EMAIL_DELAY_SECONDS = int(os.environ.get("DJANGO_MESSAGE_EMAIL_DELAY_SECONDS", "600"))
+# Per-user send rate on the gateway: a sustained rate and a burst (token bucket).
+MESSAGE_RATE_PER_SECOND = 5
+MESSAGE_RATE_BURST = 20
+WEBSOCKETS_PER_USER = int(os.environ.get("DJANGO_WEBSOCKETS_PER_USER", "12"))
 
 # A frame larger than this closes the socket with 1009.
 WEBSOCKET_MAX_FRAME_BYTES = 64 * 1024

@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
     path("", include("community.urls")),
+    path("", include("messaging.urls")),
 ]
 
 if settings.DEBUG:

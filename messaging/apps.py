@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = _("Messaging")
+
+    def ready(self):
+        # Registers messaging's commands on the gateway.
+        from messaging import gateway  # noqa: F401

@@ -13,6 +13,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from community.events import user_group
+from messaging import presence
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,23 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.joined: set[str] = set()
+        self.rate_limited = 0
+        self.counted = await presence.register(user.pk, self.channel_name, settings.WEBSOCKETS_PER_USER)
+        if not self.counted:
+            await self.accept()
+            await self.send_error("rate_limited", "Too many open connections: close another tab or window.")
+            await self.close(code=4029)
+            return
+        # Joined before the handshake completes: an event published once the client
+        # sees the socket open is never missed.
         await self.join(user_group(user.pk))
         await self.accept()
 
     async def disconnect(self, code):
         for group in list(getattr(self, "joined", ())):
             await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "counted", False):
+            await presence.unregister(self.user.pk, self.channel_name)
 
     async def join(self, group: str) -> None:
         if group not in self.joined:
@@ -60,7 +72,14 @@ class GatewayConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         raw = text_data if text_data is not None else bytes_data
-        if raw is not None and len(raw.encode() if isinstance(raw, str) else raw) > settings.WEBSOCKET_MAX_FRAME_BYTES:
+        # Under Daphne the server enforces this limit first (--websocket-max-message-size):
+        # autobahn refuses close codes other than 1000 and 3000-4999 from applications, so
+        # this branch serves other ASGI servers and the in-process tests.
+        if (
+            raw is not None
+            and len(raw.encode() if isinstance(raw, str) else raw)
+            > settings.WEBSOCKET_MAX_FRAME_BYTES
+        ):
             await self.close(code=1009)
             return
         if text_data is None:
@@ -76,6 +95,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             return
         kind = payload["type"]
         if kind == "ping":
+            await presence.refresh(self.user.pk, self.channel_name)
             await self.send_json({"type": "pong", "ref": payload.get("ref")})
             return
         handler = COMMANDS.get(kind)

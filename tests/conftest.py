@@ -82,7 +82,25 @@ def _reference_data(request):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    """Fresh throttles, buckets and socket counts for every test.
+
+    On Redis only this checkout's keys are deleted: cache.clear() would FLUSHDB
+    a server that other runs share.
+    """
     from django.core.cache import cache
 
-    cache.clear()
-    return
+    from messaging import presence, ratelimit
+
+    ratelimit.reset()
+    presence.reset()
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        prefix = settings.CACHES["default"]["KEY_PREFIX"]
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+    else:
+        cache.clear()

@@ -19,7 +19,9 @@ def test_claims_are_approved_from_the_admin(staff_client):
     claim = services.organisation_claim(actor=claimant, organisation=org)
     assert staff_client.get("/admin/community/claimrequest/").status_code == 200
     response = staff_client.post(
-        "/admin/community/claimrequest/", {"action": "approve", "_selected_action": [claim.pk]}, follow=True
+        "/admin/community/claimrequest/",
+        {"action": "approve", "_selected_action": [claim.pk]},
+        follow=True,
     )
     assert response.status_code == 200
     claim.refresh_from_db()
@@ -29,7 +31,9 @@ def test_claims_are_approved_from_the_admin(staff_client):
 
 def test_verified_badge_is_set_from_the_admin(staff_client):
     org = OrganisationFactory()
-    staff_client.post("/admin/community/organisation/", {"action": "mark_verified", "_selected_action": [org.pk]})
+    staff_client.post(
+        "/admin/community/organisation/", {"action": "mark_verified", "_selected_action": [org.pk]}
+    )
     assert Organisation.objects.get(pk=org.pk).verified
 
 

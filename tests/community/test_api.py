@@ -34,7 +34,11 @@ def tagged(org, stages=(), fields=()):
 class TestToken:
     def test_verified_account_gets_a_token_that_authenticates(self, api):
         user = UserFactory(email="ana@example.org")
-        response = api.post("/api/v1/auth/token/", {"email": "Ana@Example.org", "password": "correct horse battery staple"}, format="json")
+        response = api.post(
+            "/api/v1/auth/token/",
+            {"email": "Ana@Example.org", "password": "correct horse battery staple"},
+            format="json",
+        )
         assert response.status_code == 200
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
@@ -44,27 +48,56 @@ class TestToken:
 
     def test_unknown_email_and_wrong_password_get_the_same_answer(self, api):
         UserFactory(email="ana@example.org")
-        wrong = api.post("/api/v1/auth/token/", {"email": "ana@example.org", "password": "nope"}, format="json")
-        unknown = api.post("/api/v1/auth/token/", {"email": "nobody@example.org", "password": "nope"}, format="json")
+        wrong = api.post(
+            "/api/v1/auth/token/", {"email": "ana@example.org", "password": "nope"}, format="json"
+        )
+        unknown = api.post(
+            "/api/v1/auth/token/",
+            {"email": "nobody@example.org", "password": "nope"},
+            format="json",
+        )
         assert wrong.status_code == unknown.status_code == 400
         assert wrong.json() == unknown.json()
 
     def test_unverified_account_gets_no_token(self, api):
         UserFactory(email="new@example.org", verified=False)
-        response = api.post("/api/v1/auth/token/", {"email": "new@example.org", "password": "correct horse battery staple"}, format="json")
+        response = api.post(
+            "/api/v1/auth/token/",
+            {"email": "new@example.org", "password": "correct horse battery staple"},
+            format="json",
+        )
         assert response.status_code == 403
         assert not Token.objects.exists()
 
     def test_malformed_bodies_are_400(self, api):
-        assert api.post("/api/v1/auth/token/", {"email": "not-an-email", "password": "x"}, format="json").status_code == 400
-        assert api.post("/api/v1/auth/token/", "garbage", content_type="application/json").status_code == 400
+        assert (
+            api.post(
+                "/api/v1/auth/token/", {"email": "not-an-email", "password": "x"}, format="json"
+            ).status_code
+            == 400
+        )
+        assert (
+            api.post("/api/v1/auth/token/", "garbage", content_type="application/json").status_code
+            == 400
+        )
         assert api.post("/api/v1/auth/token/", {}, format="json").status_code == 400
 
     def test_twenty_wrong_passwords_lock_the_account(self, api):
         UserFactory(email="ana@example.org")
         for _ in range(20):
-            assert api.post("/api/v1/auth/token/", {"email": "ana@example.org", "password": "bad"}, format="json").status_code == 400
-        locked = api.post("/api/v1/auth/token/", {"email": "ana@example.org", "password": "correct horse battery staple"}, format="json")
+            assert (
+                api.post(
+                    "/api/v1/auth/token/",
+                    {"email": "ana@example.org", "password": "bad"},
+                    format="json",
+                ).status_code
+                == 400
+            )
+        locked = api.post(
+            "/api/v1/auth/token/",
+            {"email": "ana@example.org", "password": "correct horse battery staple"},
+            format="json",
+        )
         assert locked.status_code == 429
         assert not Token.objects.exists()
 
@@ -82,11 +115,17 @@ class TestMeAndTaxonomy:
         data = client.get("/api/v1/me/").json()
         assert data["organisations"] == [{"slug": org.slug, "name": org.name, "role": "admin"}]
         assert data["email_verified"] is True
-        response = client.patch("/api/v1/me/", {"job_title": "QA lead", "interests": ["mrna", "fill-finish"]}, format="json")
+        response = client.patch(
+            "/api/v1/me/",
+            {"job_title": "QA lead", "interests": ["mrna", "fill-finish"]},
+            format="json",
+        )
         assert response.status_code == 200
         assert response.json()["job_title"] == "QA lead"
         assert sorted(response.json()["interests"]) == ["fill-finish", "mrna"]
-        bad = client.patch("/api/v1/me/", {"interests": ["no-such-field"], "job_title": "x" * 500}, format="json")
+        bad = client.patch(
+            "/api/v1/me/", {"interests": ["no-such-field"], "job_title": "x" * 500}, format="json"
+        )
         assert bad.status_code == 400
         assert client.get("/api/v1/me/").json()["job_title"] == "QA lead"
 
@@ -113,32 +152,66 @@ class TestOrganisationList:
         assert set(data) == {"count", "next", "previous", "results"}
         assert data["count"] == 3 and len(data["results"]) == 2 and data["next"]
         first = data["results"][0]
-        assert {"slug", "name", "kind", "country", "city", "stages", "fields", "verified", "claimed"} <= set(first)
+        assert {
+            "slug",
+            "name",
+            "kind",
+            "country",
+            "city",
+            "stages",
+            "fields",
+            "verified",
+            "claimed",
+        } <= set(first)
 
     def test_filters_combine_and_take_lists(self, api):
-        de_hospital = tagged(OrganisationFactory(name="Charité", country="DE", kind="hospital"), ["research"], ["cell-therapy"])
-        tagged(OrganisationFactory(name="Klinikum", country="DE", kind="hospital"), ["production"], ["vaccines"])
-        fr_company = tagged(OrganisationFactory(name="Yposkesi", country="FR", kind="cdmo"), ["production"], ["viral-vectors"])
-        tagged(OrganisationFactory(name="Novo", country="DK", kind="company"), ["production"], ["recombinant-proteins"])
+        de_hospital = tagged(
+            OrganisationFactory(name="Charité", country="DE", kind="hospital"),
+            ["research"],
+            ["cell-therapy"],
+        )
+        tagged(
+            OrganisationFactory(name="Klinikum", country="DE", kind="hospital"),
+            ["production"],
+            ["vaccines"],
+        )
+        fr_company = tagged(
+            OrganisationFactory(name="Yposkesi", country="FR", kind="cdmo"),
+            ["production"],
+            ["viral-vectors"],
+        )
+        tagged(
+            OrganisationFactory(name="Novo", country="DK", kind="company"),
+            ["production"],
+            ["recombinant-proteins"],
+        )
 
         def slugs(qs):
-            return sorted(o["slug"] for o in api.get("/api/v1/organisations/" + qs).json()["results"])
+            return sorted(
+                o["slug"] for o in api.get("/api/v1/organisations/" + qs).json()["results"]
+            )
 
         assert slugs("?country=DE&stage=research") == [de_hospital.slug]
         assert slugs("?country=DE,FR&stage=production&kind=cdmo") == [fr_company.slug]
         assert len(slugs("?country=DE&country=FR")) == 3
-        assert slugs("?field=viral-vectors&field=cell-therapy") == sorted([de_hospital.slug, fr_company.slug])
+        assert slugs("?field=viral-vectors&field=cell-therapy") == sorted(
+            [de_hospital.slug, fr_company.slug]
+        )
         assert slugs("?country=fr") == [fr_company.slug]
 
     def test_search_is_case_and_accent_insensitive(self, api):
-        charite = tagged(OrganisationFactory(name="Charité Universitätsmedizin", country="DE", city="Berlin"))
+        charite = tagged(
+            OrganisationFactory(name="Charité Universitätsmedizin", country="DE", city="Berlin")
+        )
         OrganisationFactory(name="Other", country="DE")
         for q in ("charite", "CHARITÉ", "universitatsmedizin", "berlin charit"):
             results = api.get("/api/v1/organisations/", {"search": q}).json()["results"]
             assert [r["slug"] for r in results] == [charite.slug], q
 
     def test_unknown_filter_values_are_a_clear_400(self, api):
-        response = api.get("/api/v1/organisations/?country=XX,FR&kind=spaceship&stage=moon&field=alchemy")
+        response = api.get(
+            "/api/v1/organisations/?country=XX,FR&kind=spaceship&stage=moon&field=alchemy"
+        )
         assert response.status_code == 400
         body = response.json()
         assert "XX" in body["country"][0] and "spaceship" in body["kind"][0]
@@ -156,7 +229,9 @@ class TestOrganisationList:
         for n in (2, 38):
             for org in OrganisationFactory.create_batch(n):
                 tagged(org, ["research", "production"], ["vaccines", "mrna"])
-            count, response = queries_for(lambda: api.get("/api/v1/organisations/?page_size=100&stage=research"))
+            count, response = queries_for(
+                lambda: api.get("/api/v1/organisations/?page_size=100&stage=research")
+            )
             counts.append(count)
         assert response.json()["count"] == 40
         assert counts[0] == counts[1] <= 5, counts
@@ -183,7 +258,10 @@ class TestOrganisationWrite:
         assert response.status_code == 201
         body = response.json()
         assert body["slug"] == "fill-finish-europe"
-        assert body["stages"] == ["production"] and sorted(body["fields"]) == ["fill-finish", "vaccines"]
+        assert body["stages"] == ["production"] and sorted(body["fields"]) == [
+            "fill-finish",
+            "vaccines",
+        ]
         org = Organisation.objects.get(slug=body["slug"])
         assert user.has_perm("community.change_organisation", org)
 
@@ -202,13 +280,17 @@ class TestOrganisationWrite:
         ],
     )
     def test_bad_input_is_400_and_changes_nothing(self, change, field):
-        response = as_user(UserFactory()).post("/api/v1/organisations/", {**self.payload, **change}, format="json")
+        response = as_user(UserFactory()).post(
+            "/api/v1/organisations/", {**self.payload, **change}, format="json"
+        )
         assert response.status_code == 400
         assert field in response.json()
         assert not Organisation.objects.exists()
 
     def test_greece_written_as_el_is_stored_as_gr(self):
-        response = as_user(UserFactory()).post("/api/v1/organisations/", {**self.payload, "country": "EL"}, format="json")
+        response = as_user(UserFactory()).post(
+            "/api/v1/organisations/", {**self.payload, "country": "EL"}, format="json"
+        )
         assert response.status_code == 201 and response.json()["country"] == "GR"
 
     def test_duplicate_is_409(self):
@@ -224,7 +306,9 @@ class TestOrganisationWrite:
         services.organisation_member_add(actor=admin, organisation=org, user=member)
         url = f"/api/v1/organisations/{org.slug}/"
         assert api.patch(url, {"city": "Mainz"}, format="json").status_code == 401
-        assert as_user(UserFactory()).patch(url, {"city": "Mainz"}, format="json").status_code == 403
+        assert (
+            as_user(UserFactory()).patch(url, {"city": "Mainz"}, format="json").status_code == 403
+        )
         assert as_user(member).patch(url, {"city": "Mainz"}, format="json").status_code == 403
         org.refresh_from_db()
         assert org.city == ""
@@ -237,7 +321,11 @@ class TestOrganisationWrite:
         org = OrganisationFactory()
         assert api.get(f"/api/v1/organisations/{org.slug}/").json()["name"] == org.name
         missing = api.get("/api/v1/organisations/nope/")
-        assert missing.status_code == 404 and missing.json() == {"detail": "No Organisation matches the given query."} or missing.status_code == 404
+        assert (
+            missing.status_code == 404
+            and missing.json() == {"detail": "No Organisation matches the given query."}
+            or missing.status_code == 404
+        )
 
 
 class TestSchema:
@@ -252,7 +340,9 @@ class TestSchema:
 @pytest.mark.postgres
 def test_postgres_search_ranks_name_matches_first(api):
     assert connection.vendor == "postgresql"
-    in_description = tagged(OrganisationFactory(name="Alpha Labs", description="We make viral vectors for gene therapy"))
+    in_description = tagged(
+        OrganisationFactory(name="Alpha Labs", description="We make viral vectors for gene therapy")
+    )
     in_name = tagged(OrganisationFactory(name="Viral Vector Works"))
     results = api.get("/api/v1/organisations/", {"search": "viral vector"}).json()["results"]
     assert [r["slug"] for r in results] == [in_name.slug, in_description.slug]

@@ -48,7 +48,9 @@ class TestOrganisationCreate:
         assert a.slug == "same-name" and b.slug == "same-name-2"
 
     def test_duplicate_name_and_country_is_refused(self):
-        OrganisationFactory(name="Institut Pasteur", country="FR", normalised_name="institut pasteur")
+        OrganisationFactory(
+            name="Institut Pasteur", country="FR", normalised_name="institut pasteur"
+        )
         with pytest.raises(Conflict):
             organisation_with_admin(name="INSTITUT  PASTEUR", country="FR")
         assert Organisation.objects.count() == 1
@@ -56,7 +58,9 @@ class TestOrganisationCreate:
     def test_duplicate_website_domain_is_refused(self):
         OrganisationFactory(name="Charité", country="DE", website_domain="charite.de")
         with pytest.raises(Conflict):
-            organisation_with_admin(name="Charité Berlin", country="DE", website="https://www.charite.de/en")
+            organisation_with_admin(
+                name="Charité Berlin", country="DE", website="https://www.charite.de/en"
+            )
 
     def test_invalid_values_change_nothing(self):
         with pytest.raises(Exception):  # noqa: B017, PT011 (full_clean's ValidationError)
@@ -72,7 +76,10 @@ class TestOrganisationUpdate:
         org = organisation_with_admin()
         admin = org.memberships.get().user
         services.organisation_update(
-            actor=admin, organisation=org, description="Fill-finish for clinical batches", fields=Field.objects.filter(slug="fill-finish")
+            actor=admin,
+            organisation=org,
+            description="Fill-finish for clinical batches",
+            fields=Field.objects.filter(slug="fill-finish"),
         )
         org.refresh_from_db()
         assert org.description.startswith("Fill-finish")
@@ -111,9 +118,13 @@ class TestMembers:
         colleague = UserFactory()
         services.organisation_member_add(actor=admin, organisation=org, user=colleague)
         assert perms_of(colleague, org) == set()
-        services.organisation_member_set_role(actor=admin, organisation=org, user=colleague, role="admin")
+        services.organisation_member_set_role(
+            actor=admin, organisation=org, user=colleague, role="admin"
+        )
         assert perms_of(colleague, org) == ADMIN_PERMS
-        services.organisation_member_set_role(actor=colleague, organisation=org, user=admin, role="member")
+        services.organisation_member_set_role(
+            actor=colleague, organisation=org, user=admin, role="member"
+        )
         assert perms_of(admin, org) == set()
         services.organisation_member_remove(actor=colleague, organisation=org, user=admin)
         assert not OrganisationMembership.objects.filter(user=admin).exists()
@@ -125,7 +136,9 @@ class TestMembers:
         with pytest.raises(NotAllowed):
             services.organisation_member_add(actor=member, organisation=org, user=other)
         with pytest.raises(NotAllowed):
-            services.organisation_member_set_role(actor=member, organisation=org, user=member, role="admin")
+            services.organisation_member_set_role(
+                actor=member, organisation=org, user=member, role="admin"
+            )
         with pytest.raises(NotAllowed):
             services.organisation_member_remove(actor=member, organisation=org, user=admin)
         assert perms_of(member, org) == set()
@@ -134,7 +147,9 @@ class TestMembers:
         org, _admin = self.setup_org()
         outsider = UserFactory()
         with pytest.raises(NotAllowed):
-            services.organisation_member_add(actor=outsider, organisation=org, user=outsider, role="admin")
+            services.organisation_member_add(
+                actor=outsider, organisation=org, user=outsider, role="admin"
+            )
 
     def test_adding_twice_is_a_conflict(self):
         org, admin = self.setup_org()
@@ -149,7 +164,9 @@ class TestMembers:
         with pytest.raises(Conflict):
             services.organisation_leave(actor=admin, organisation=org)
         with pytest.raises(Conflict):
-            services.organisation_member_set_role(actor=admin, organisation=org, user=admin, role="member")
+            services.organisation_member_set_role(
+                actor=admin, organisation=org, user=admin, role="member"
+            )
         assert perms_of(admin, org) == ADMIN_PERMS
 
     def test_the_last_member_leaving_makes_it_claimable(self):
@@ -179,7 +196,9 @@ class TestMembers:
 
 class TestClaims:
     def test_matching_verified_domain_claims_at_once(self):
-        org = OrganisationFactory(website="https://www.uni-heidelberg.de", website_domain="uni-heidelberg.de")
+        org = OrganisationFactory(
+            website="https://www.uni-heidelberg.de", website_domain="uni-heidelberg.de"
+        )
         user = UserFactory(email="anna@med.uni-heidelberg.de")
         result = services.organisation_claim(actor=user, organisation=org)
         assert isinstance(result, OrganisationMembership) and result.role == "admin"
@@ -190,7 +209,9 @@ class TestClaims:
     def test_other_domain_files_a_request(self):
         org = OrganisationFactory(website_domain="uni-heidelberg.de")
         user = UserFactory(email="anna@gmail.example")
-        result = services.organisation_claim(actor=user, organisation=org, message="I run the GMP unit")
+        result = services.organisation_claim(
+            actor=user, organisation=org, message="I run the GMP unit"
+        )
         assert isinstance(result, ClaimRequest) and result.status == "pending"
         assert perms_of(user, org) == set()
         with pytest.raises(Conflict):
@@ -217,7 +238,9 @@ class TestClaims:
         with pytest.raises(Conflict):
             services.organisation_claim(actor=user, organisation=org)
 
-    def test_platform_admin_approves_and_the_claimant_is_emailed(self, django_capture_on_commit_callbacks):
+    def test_platform_admin_approves_and_the_claimant_is_emailed(
+        self, django_capture_on_commit_callbacks
+    ):
         org = OrganisationFactory(name="Klinikum", website_domain="klinikum.example")
         first, second = UserFactory(), UserFactory()
         claim = services.organisation_claim(actor=first, organisation=org)
@@ -253,6 +276,7 @@ class TestClaims:
         org = OrganisationFactory()
         claim = services.organisation_claim(actor=UserFactory(), organisation=org)
         staff = UserFactory(is_staff=True, is_superuser=True)
+
         def decide_then_fail():
             with transaction.atomic():
                 services.claim_request_decline(actor=staff, claim=claim)
@@ -270,7 +294,9 @@ class TestVerifiedAndProfile:
         org = OrganisationFactory()
         with pytest.raises(NotAllowed):
             services.organisation_set_verified(actor=UserFactory(), organisation=org, verified=True)
-        services.organisation_set_verified(actor=UserFactory(is_staff=True, is_superuser=True), organisation=org, verified=True)
+        services.organisation_set_verified(
+            actor=UserFactory(is_staff=True, is_superuser=True), organisation=org, verified=True
+        )
         org.refresh_from_db()
         assert org.verified
 
@@ -279,7 +305,10 @@ class TestVerifiedAndProfile:
         with pytest.raises(NotAllowed):
             services.user_profile_update(actor=other, user=owner, display_name="Hacked")
         services.user_profile_update(
-            actor=owner, user=owner, display_name="Dr Ada", interests=Field.objects.filter(slug="mrna")
+            actor=owner,
+            user=owner,
+            display_name="Dr Ada",
+            interests=Field.objects.filter(slug="mrna"),
         )
         owner.refresh_from_db()
         assert owner.display_name == "Dr Ada"

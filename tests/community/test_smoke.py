@@ -16,6 +16,8 @@ def test_taxonomy_is_seeded():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/", "/directory/", "/value-chain/", "/map/", "/coverage/", "/accounts/login/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/directory/", "/value-chain/", "/map/", "/coverage/", "/accounts/login/"]
+)
 def test_public_pages_answer(client, path):
     assert client.get(path).status_code == 200

@@ -43,9 +43,21 @@ def result_names(response) -> list[str]:
 
 class TestDirectory:
     def setup_data(self):
-        tagged(OrganisationFactory(name="Charité", country="DE", kind="hospital"), ["research"], ["cell-therapy"])
-        tagged(OrganisationFactory(name="Yposkesi", country="FR", kind="cdmo"), ["production"], ["viral-vectors"])
-        tagged(OrganisationFactory(name="Sanofi Pasteur", country="FR", kind="company"), ["production"], ["vaccines"])
+        tagged(
+            OrganisationFactory(name="Charité", country="DE", kind="hospital"),
+            ["research"],
+            ["cell-therapy"],
+        )
+        tagged(
+            OrganisationFactory(name="Yposkesi", country="FR", kind="cdmo"),
+            ["production"],
+            ["viral-vectors"],
+        )
+        tagged(
+            OrganisationFactory(name="Sanofi Pasteur", country="FR", kind="company"),
+            ["production"],
+            ["vaccines"],
+        )
 
     def test_facets_count_under_the_other_filters(self, client):
         self.setup_data()
@@ -107,7 +119,9 @@ class TestDirectory:
         for n in (2, 38):
             for org in OrganisationFactory.create_batch(n):
                 tagged(org, ["research"], ["vaccines", "mrna"])
-            count, response = queries_for(lambda: client.get("/directory/?stage=research&q=biologics"))
+            count, response = queries_for(
+                lambda: client.get("/directory/?stage=research&q=biologics")
+            )
             assert response.status_code == 200
             counts.append(count)
         assert counts[0] == counts[1] <= 12, counts
@@ -134,7 +148,9 @@ class TestOrganisationPage:
         admin = org.memberships.get().user
         public = UserFactory(display_name="Public Person", profile_visibility="public")
         members_only = UserFactory(display_name="Members Person")
-        colleagues_only = UserFactory(display_name="Colleague Person", profile_visibility="colleagues")
+        colleagues_only = UserFactory(
+            display_name="Colleague Person", profile_visibility="colleagues"
+        )
         unlisted = UserFactory(display_name="Hidden Person", profile_visibility="public")
         for user in (public, members_only, colleagues_only, unlisted):
             services.organisation_member_add(actor=admin, organisation=org, user=user)
@@ -145,7 +161,9 @@ class TestOrganisationPage:
             client.logout()
             if viewer:
                 client.force_login(viewer)
-            return {a.get_text() for a in soup(client.get(org.get_absolute_url())).select(".people a")}
+            return {
+                a.get_text() for a in soup(client.get(org.get_absolute_url())).select(".people a")
+            }
 
         assert shown() == {"Public Person"}
         assert shown(UserFactory()) == {"Public Person", "Members Person", str(admin)}
@@ -172,7 +190,12 @@ class TestOrganisationWritesOverHtml:
         for actor in (UserFactory(), member):
             client.force_login(actor)
             assert client.get(url).status_code == 403
-            assert client.post(url, {"name": "Taken", "email": actor.email, "role": "admin"}).status_code == 403
+            assert (
+                client.post(
+                    url, {"name": "Taken", "email": actor.email, "role": "admin"}
+                ).status_code
+                == 403
+            )
         client.force_login(admin)
         assert client.get(url).status_code == 200
         org.refresh_from_db()
@@ -205,7 +228,12 @@ class TestOrganisationWritesOverHtml:
         client.force_login(admin)
         response = client.post(
             f"/organisations/{org.slug}/edit/",
-            {"name": "Grid Biotech", "kind": "company", "country": "NL", "logo": SimpleUploadedFile("x.png", b"<script>", content_type="image/png")},
+            {
+                "name": "Grid Biotech",
+                "kind": "company",
+                "country": "NL",
+                "logo": SimpleUploadedFile("x.png", b"<script>", content_type="image/png"),
+            },
         )
         assert response.status_code == 200
         assert "not an image" in response.content.decode()
@@ -216,9 +244,13 @@ class TestOrganisationWritesOverHtml:
         org, admin, member = self.setup_org()
         newcomer = UserFactory(email="new@grid.example")
         client.force_login(admin)
-        client.post(f"/organisations/{org.slug}/members/", {"email": "NEW@grid.example", "role": "member"})
+        client.post(
+            f"/organisations/{org.slug}/members/", {"email": "NEW@grid.example", "role": "member"}
+        )
         assert OrganisationMembership.objects.filter(user=newcomer, organisation=org).exists()
-        unknown = client.post(f"/organisations/{org.slug}/members/", {"email": "ghost@grid.example", "role": "member"})
+        unknown = client.post(
+            f"/organisations/{org.slug}/members/", {"email": "ghost@grid.example", "role": "member"}
+        )
         assert "Nobody has signed up with this address" in unknown.content.decode()
         client.post(f"/organisations/{org.slug}/members/{member.pk}/role/", {"role": "admin"})
         assert member.has_perm("community.change_organisation", org)
@@ -239,18 +271,28 @@ class TestOrganisationWritesOverHtml:
         client.force_login(user)
         response = client.post(
             "/organisations/new/",
-            {"name": "Brand New Bio", "kind": "company", "country": "PL", "city": "Kraków", "stages": [Stage.objects.get(slug="research").pk]},
+            {
+                "name": "Brand New Bio",
+                "kind": "company",
+                "country": "PL",
+                "city": "Kraków",
+                "stages": [Stage.objects.get(slug="research").pk],
+            },
         )
         org = Organisation.objects.get(name="Brand New Bio")
         assert response["Location"] == org.get_absolute_url()
         assert user.has_perm("community.change_organisation", org)
-        duplicate = client.post("/organisations/new/", {"name": "brand new bio", "kind": "company", "country": "PL"})
+        duplicate = client.post(
+            "/organisations/new/", {"name": "brand new bio", "kind": "company", "country": "PL"}
+        )
         assert "already in the directory" in duplicate.content.decode()
 
 
 class TestClaimOverHtml:
     def test_claim_button_and_outcomes(self, client):
-        org = OrganisationFactory(name="Uni Bio", website="https://uni.example", website_domain="uni.example")
+        org = OrganisationFactory(
+            name="Uni Bio", website="https://uni.example", website_domain="uni.example"
+        )
         page = client.get(org.get_absolute_url()).content.decode()
         assert "Sign in to claim it" in page
         matching = UserFactory(email="prof@uni.example")
@@ -263,7 +305,9 @@ class TestClaimOverHtml:
         org = OrganisationFactory(name="Uni Bio", website_domain="uni.example")
         user = UserFactory(email="prof@elsewhere.example")
         client.force_login(user)
-        response = client.post(f"/organisations/{org.slug}/claim/", {"message": "I lead the lab"}, follow=True)
+        response = client.post(
+            f"/organisations/{org.slug}/claim/", {"message": "I lead the lab"}, follow=True
+        )
         assert "Your claim was sent" in response.content.decode()
         assert "waiting for a platform admin" in response.content.decode()
 
@@ -315,10 +359,17 @@ class TestProfiles:
             "Europe/Paris",
             "colleagues",
         )
-        oversized = SimpleUploadedFile("a.png", png_bytes(1100, 1100, noise=True), content_type="image/png")
+        oversized = SimpleUploadedFile(
+            "a.png", png_bytes(1100, 1100, noise=True), content_type="image/png"
+        )
         response = client.post(
             "/accounts/profile/",
-            {"display_name": "Dr Lin", "time_zone": "Europe/Paris", "profile_visibility": "members", "avatar": oversized},
+            {
+                "display_name": "Dr Lin",
+                "time_zone": "Europe/Paris",
+                "profile_visibility": "members",
+                "avatar": oversized,
+            },
         )
         assert response.status_code == 200
         assert "too large" in str(response.context["form"].errors["avatar"])
