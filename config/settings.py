@@ -378,6 +378,8 @@ if not DEBUG:
 
 # Messages left unread this long are emailed (batched per conversation).
 MESSAGE_EMAIL_DELAY_SECONDS = int(os.environ.get("DJANGO_MESSAGE_EMAIL_DELAY_SECONDS", "600"))
+# Daily digests leave at this hour (UTC).
+DIGEST_HOUR_UTC = int(os.environ.get("DJANGO_DIGEST_HOUR_UTC", "6"))
 # Per-user send rate on the gateway: a sustained rate and a burst (token bucket).
 MESSAGE_RATE_PER_SECOND = 5
 MESSAGE_RATE_BURST = 20

@@ -103,4 +103,9 @@ def notify(*, recipient, kind: str, title: str, body: str = "", url: str = "", a
                 created_at=now,
             )
     publish_on_commit(user_group(recipient.pk), {"type": "gateway.event", "payload": {"type": "notification.new", "notification": payload(notification)}})
+    if kind != "message" and preference(recipient, kind) == Delivery.IMMEDIATE:
+        # Messages are emailed in batches per conversation (tasks.email_unread_messages).
+        from messaging.tasks import email_notification
+
+        transaction.on_commit(lambda: email_notification.enqueue(notification_id=notification.pk), robust=True)
     return notification

@@ -53,3 +53,87 @@ def email_unread_messages(*, conversation_id: int, user_id: int) -> int:
             context={"conversation": conversation, "messages": unread, "more": len(unread) == 20},
         )
         return len(unread)
+
+
+@task()
+def email_notification(*, notification_id: int) -> bool:
+    """Emails one notification whose kind the recipient wants by email at once (not messages:
+    those are batched per conversation by email_unread_messages)."""
+    from django.utils import timezone
+
+    from messaging.models import Notification
+
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",)).select_related("recipient").filter(pk=notification_id).first()
+        )
+        if notification is None or notification.read_at or notification.emailed_at:
+            return False
+        user = notification.recipient
+        if not user.is_active or preference(user, notification.kind) != Delivery.IMMEDIATE:
+            return False
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+        email_user_on_commit(user, template="messaging/email/notification", context={"notification": notification})
+        return True
+
+
+@task()
+def send_daily_digests() -> int:
+    """One email a day to each person who chose the digest for some kind of notification:
+    what is still unread and not emailed yet. Nobody gets an empty digest. Returns how
+    many emails left. Re-enqueues itself for the next day (see schedule_digests)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.models import Notification
+    from messaging.notifications import KINDS
+
+    sent = 0
+    now = timezone.now()
+    since = now - timedelta(days=7)
+    candidates = User.objects.filter(is_active=True, notifications__read_at__isnull=True, notifications__emailed_at__isnull=True, notifications__created_at__gte=since).distinct()
+    for user in candidates.iterator():
+        kinds = [k for k in KINDS if preference(user, k) == Delivery.DIGEST]
+        if not kinds:
+            continue
+        with transaction.atomic():
+            pending = list(
+                Notification.objects.select_for_update()
+                .filter(recipient=user, kind__in=kinds, read_at__isnull=True, emailed_at__isnull=True, created_at__gte=since)
+                .order_by("-id")[:50]
+            )
+            if not pending:
+                continue
+            Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=now)
+            email_user_on_commit(user, template="messaging/email/digest", context={"notifications": pending})
+            sent += 1
+    schedule_next_digest()
+    return sent
+
+
+def next_digest_time():
+    from datetime import UTC, datetime, time, timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    now = timezone.now()
+    at = datetime.combine(now.date(), time(settings.DIGEST_HOUR_UTC), tzinfo=UTC)
+    return at if at > now else at + timedelta(days=1)
+
+
+def schedule_next_digest() -> bool:
+    """Enqueues tomorrow's digest run unless one is already waiting. Only the database
+    backend can defer; elsewhere digests are sent by calling the task."""
+    backend = send_daily_digests.get_backend()
+    if not backend.supports_defer:
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    path = f"{send_daily_digests.func.__module__}.{send_daily_digests.func.__qualname__}"
+    if DBTaskResult.objects.filter(task_path=path, status="READY").exists():
+        return False
+    send_daily_digests.using(run_after=next_digest_time()).enqueue()
+    return True

@@ -348,3 +348,32 @@ def test_concurrent_sends_commit_in_id_order():
     ids = list(Message.objects.filter(conversation=conversation).order_by("created_at", "id").values_list("id", flat=True))
     assert len(ids) == 30
     assert ids == sorted(ids)
+
+
+@pytest.mark.django_db(transaction=True)
+class TestDigest:
+    def test_digest_holds_what_is_unread_and_never_empty(self, database_tasks):
+        from messaging.tasks import send_daily_digests
+
+        a, b, quiet = UserFactory(), UserFactory(display_name="Bea"), UserFactory()
+        services.notification_preferences_update(actor=b, user=b, preferences={"message": "digest"})
+        conversation, _ = services.conversation_direct_get_or_create(actor=a, other=b)
+        send(a, conversation, "for the digest")
+        run_worker()
+        assert mail.outbox == []  # digest people get no immediate email
+        assert send_daily_digests.call() == 1
+        assert [m.to for m in mail.outbox] == [[b.email]]
+        assert "for the digest" in mail.outbox[0].body
+        mail.outbox.clear()
+        assert send_daily_digests.call() == 0  # nothing new: no email
+        assert mail.outbox == []
+        assert quiet.notifications.count() == 0
+
+    def test_tomorrows_run_is_scheduled_once(self, database_tasks):
+        from django_tasks_db.models import DBTaskResult
+
+        from messaging.tasks import schedule_next_digest
+
+        assert schedule_next_digest() is True
+        assert schedule_next_digest() is False
+        assert DBTaskResult.objects.filter(task_path__endswith="send_daily_digests").count() == 1
