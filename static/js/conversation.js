@@ -33,8 +33,9 @@
   }
 
   function formatTime(iso) {
-    var d = new Date(iso);
-    return d.toLocaleString(document.documentElement.lang || undefined, { dateStyle: "short", timeStyle: "short" });
+    var lang = document.documentElement.lang || "en";
+    // English as written in Europe (day/month, 24 hours), like the server's formats.
+    return new Date(iso).toLocaleString(lang === "en" ? "en-GB" : lang, { dateStyle: "short", timeStyle: "short" });
   }
 
   function nearBottom() {

@@ -32,7 +32,7 @@ def test_join_add_organisation_and_find_it(new_page, live_server):
     expect(page.get_by_text("Verify Your Email Address")).to_be_visible()
     page.goto(verification_link().replace("http://testserver", live_server.url))
     page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.locator(".user-menu .who")).to_be_visible()
 
     # Add the organisation.
     page.goto("/organisations/new/")
