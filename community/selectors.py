@@ -44,6 +44,19 @@ def profile_visible_q(viewer) -> Q:
     )
 
 
+def people_search(*, viewer, q: str, limit: int = 20) -> list[User]:
+    """People whose profile the viewer may see, by name or job title (emails are not searchable)."""
+    from community.text import search_terms
+
+    terms = search_terms(q, limit=4)
+    if not terms or not viewer.is_authenticated:
+        return []
+    qs = User.objects.filter(profile_visible_q(viewer)).exclude(pk=viewer.pk)
+    for term in terms:
+        qs = qs.filter(Q(display_name__icontains=term) | Q(job_title__icontains=term))
+    return list(qs.order_by("display_name")[:limit])
+
+
 def user_get_visible(*, viewer, user_id: int) -> User:
     try:
         return (

@@ -26,6 +26,7 @@ urlpatterns = [
     path("organisations/<slug:slug>/leave/", organisations.organisation_leave, name="organisation-leave"),
     path("organisations/<slug:slug>/listed/", organisations.organisation_listed, name="organisation-listed"),
     path("organisations/<slug:slug>/claim/", organisations.organisation_claim, name="organisation-claim"),
+    path("people/search/", people.people_search, name="people-search"),
     path("people/<int:user_id>/", people.profile_detail, name="profile-detail"),
     path("accounts/profile/", people.profile_edit, name="profile-edit"),
     path("accounts/organisations/", people.my_organisations, name="my-organisations"),

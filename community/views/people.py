@@ -49,3 +49,10 @@ def my_organisations(request):
         "community/my_organisations.html",
         {"memberships": selectors.organisations_of(user=request.user)},
     )
+
+
+@login_required
+def people_search(request):
+    """People to start a conversation with: an htmx partial of checkboxes."""
+    people = selectors.people_search(viewer=request.user, q=request.GET.get("q", "")[:100])
+    return render(request, "community/_people_choices.html", {"people": people, "q": request.GET.get("q", "")})

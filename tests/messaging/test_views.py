@@ -133,3 +133,15 @@ class TestPages:
         report.refresh_from_db()
         assert report.status == "resolved"
         assert client.get("/admin/messaging/message/").status_code == 404
+
+
+def test_people_search_for_a_new_conversation_respects_privacy(client):
+    me = UserFactory()
+    UserFactory(display_name="Ines Ferreira", job_title="QC lead")
+    UserFactory(display_name="Ines Hidden", profile_visibility="colleagues")
+    client.force_login(me)
+    names = [li.get_text(" ", strip=True) for li in soup(client.get("/people/search/?q=ines")).select("li")]
+    assert len(names) == 1
+    assert names[0].startswith("IF Ines Ferreira")
+    client.logout()
+    assert client.get("/people/search/?q=ines").status_code == 302
