@@ -213,6 +213,9 @@ class Organisation(models.Model):
             models.Index(fields=["normalised_name", "country"], name="org_name_country_idx"),
             models.Index(fields=["source", "source_id"], name="org_source_idx"),
             models.Index(fields=["kind", "country"], name="org_kind_country_idx"),
+            # The directory's default order, whole and within a country.
+            models.Index(fields=["name", "id"], name="org_name_idx"),
+            models.Index(fields=["country", "name", "id"], name="org_country_name_idx"),
         ]
 
     def __str__(self) -> str:

@@ -185,39 +185,44 @@ class FacetValue:
     selected: bool
 
 
+def _linked_counts(through, column: str, base: QuerySet, query: DirectoryQuery, skip: str, unfiltered: bool) -> dict[int, int]:
+    """Organisations per stage or field; straight from the link table when nothing filters."""
+    links = through.objects.all()
+    if not unfiltered:
+        links = links.filter(organisation_id__in=_filtered(base, query, skip=skip).values("pk"))
+    return dict(links.order_by().values_list(column).annotate(n=Count("*")))
+
+
 def directory_facets(*, viewer, query: DirectoryQuery) -> dict[str, list[FacetValue]]:
     """Counts per facet value, each facet counted under every other filter but its own."""
     base = organisation_list_visible(viewer=viewer)
-    base, _ranked = search.apply(base, query.q)
-    if _ranked:
+    base, ranked = search.apply(base, query.q)
+    if ranked:
         base = base.order_by()
     facets: dict[str, list[FacetValue]] = {}
 
-    rows = _filtered(base, query, skip="country").order_by().values("country").annotate(n=Count("id"))
+    # COUNT(*) lets PostgreSQL count from an index instead of reading every row.
+    rows = _filtered(base, query, skip="country").order_by().values("country").annotate(n=Count("*"))
     facets["country"] = sorted(
         (FacetValue(r["country"], country_name(r["country"]), r["n"], r["country"] in query.country) for r in rows),
         key=lambda f: (-f.count, f.label),
     )
     kind_labels = dict(Organisation.Kind.choices)
-    rows = _filtered(base, query, skip="kind").order_by().values("kind").annotate(n=Count("id"))
+    rows = _filtered(base, query, skip="kind").order_by().values("kind").annotate(n=Count("*"))
     counts = {r["kind"]: r["n"] for r in rows}
     facets["kind"] = [
         FacetValue(k, str(label), counts.get(k, 0), k in query.kind)
         for k, label in kind_labels.items()
         if counts.get(k) or k in query.kind
     ]
-    through = Organisation.stages.through.objects.filter(
-        organisation_id__in=_filtered(base, query, skip="stage").values("pk")
-    )
-    counts = dict(through.order_by().values_list("stage_id").annotate(n=Count("organisation_id")))
-    facets["stage"] = [
-        FacetValue(s.slug, s.name, counts.get(s.pk, 0), s.slug in query.stage)
-        for s in Stage.objects.all()
-    ]
-    through = Organisation.fields.through.objects.filter(
-        organisation_id__in=_filtered(base, query, skip="field").values("pk")
-    )
-    counts = dict(through.order_by().values_list("field_id").annotate(n=Count("organisation_id")))
+
+    def unfiltered_but(name: str) -> bool:
+        others = DirectoryQuery(**{**query.__dict__, name: []})
+        return others.is_empty()
+
+    counts = _linked_counts(Organisation.stages.through, "stage_id", base, query, "stage", unfiltered_but("stage"))
+    facets["stage"] = [FacetValue(s.slug, s.name, counts.get(s.pk, 0), s.slug in query.stage) for s in Stage.objects.all()]
+    counts = _linked_counts(Organisation.fields.through, "field_id", base, query, "field", unfiltered_but("field"))
     facets["field"] = sorted(
         (
             FacetValue(f.slug, f.name, counts.get(f.pk, 0), f.slug in query.field)

@@ -132,7 +132,8 @@ def _raise_if_duplicate(organisation: Organisation) -> None:
 
     others = Organisation.objects.exclude(pk=organisation.pk)
     domain = website_domain(organisation.website)
-    same = others.filter(normalised_name=normalise_name(organisation.name), country=organisation.country)
+    name_key = normalise_name(organisation.name)
+    same = others.filter(normalised_name=name_key, country=organisation.country) if name_key else others.none()
     if domain:
         same = same | others.filter(website_domain=domain)
     existing = same.only("name", "slug").first()
