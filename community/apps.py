@@ -19,4 +19,9 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community")
 
     def ready(self):
+        from django.db.models.signals import post_delete
+
+        from community.search import directory_changed
+
         post_migrate.connect(name_the_site, sender=self)
+        post_delete.connect(lambda **kwargs: directory_changed(), sender="community.Organisation", weak=False)

@@ -10,7 +10,8 @@ matches "sanofi pasteur" and "Universitat" matches "Universität".
 from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Case, F, FloatField, QuerySet, Value, When
 
 from community.countries import country_name
@@ -54,7 +55,7 @@ def index(organisations: QuerySet) -> int:
     Organisation.objects.bulk_update(
         rows, ["normalised_name", "website_domain", "search_document"], batch_size=500
     )
-    if on_postgres() and rows:
+    if rows:
         refresh_vectors(Organisation.objects.filter(pk__in=[o.pk for o in rows]))
     return len(rows)
 
@@ -63,6 +64,26 @@ def refresh_vectors(organisations: QuerySet) -> None:
     """Rebuilds the tsvector from the stored folded columns, in the database."""
     if on_postgres():
         organisations.update(search_vector=VECTOR)
+    directory_changed()
+
+
+def directory_version() -> int:
+    """Bumped whenever what the directory shows may have changed; part of every facet cache key."""
+    return cache.get_or_set("directory:version", 1, None)
+
+
+def directory_changed() -> None:
+    """Makes every cached facet count stale: now, and again once this transaction commits
+    (a request that recounted in between saw the data before the commit)."""
+
+    def bump():
+        try:
+            cache.incr("directory:version")
+        except ValueError:
+            cache.set("directory:version", 2, None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 def raw_tsquery(terms: list[str]) -> str:

@@ -1,5 +1,6 @@
 """Every read of users and organisations that a person sees."""
 
+import hashlib
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -231,6 +232,23 @@ def directory_facets(*, viewer, query: DirectoryQuery) -> dict[str, list[FacetVa
         ),
         key=lambda f: (-f.count, f.label),
     )
+    return facets
+
+
+def directory_facets_cached(*, viewer, query: DirectoryQuery, key: str) -> dict[str, list[FacetValue]]:
+    """directory_facets, cached until the directory changes (search.directory_changed).
+
+    Valid for every viewer because the directory is public; the language is in
+    the key because labels are translated.
+    """
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    cache_key = f"directory:facets:{search.directory_version()}:{get_language()}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    facets = cache.get(cache_key)
+    if facets is None:
+        facets = directory_facets(viewer=viewer, query=query)
+        cache.set(cache_key, facets, 600)
     return facets
 
 

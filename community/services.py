@@ -179,6 +179,7 @@ def organisation_set_verified(*, actor: User, organisation: Organisation, verifi
     if not (actor.is_active and actor.is_staff and actor.has_perm("community.change_organisation")):
         raise NotAllowed(_("Only platform admins verify organisations."))
     Organisation.objects.filter(pk=organisation.pk).update(verified=verified)
+    search.directory_changed()
     organisation.verified = verified
     return organisation
 
@@ -261,6 +262,7 @@ def organisation_member_remove(*, actor: User, organisation: Organisation, user:
     if not others:
         # Nobody is left to look after it: anyone may claim it again.
         Organisation.objects.filter(pk=organisation.pk).update(claimed=False, claimed_at=None)
+        search.directory_changed()
 
 
 def organisation_leave(*, actor: User, organisation: Organisation) -> None:
@@ -308,6 +310,7 @@ def _claim_grant(*, organisation: Organisation, user: User) -> OrganisationMembe
     organisation.claimed = True
     organisation.claimed_at = timezone.now()
     organisation.save(update_fields=["claimed", "claimed_at"])
+    search.directory_changed()
     return membership
 
 

@@ -23,8 +23,8 @@ def directory(request):
     query = parse_directory_query(request.GET)
     results = selectors.organisation_search(viewer=request.user, query=query)
     page = Paginator(selectors.organisation_cards(results), PAGE_SIZE).get_page(request.GET.get("page"))
-    facets = selectors.directory_facets(viewer=request.user, query=query)
     params = query_params(query)
+    facets = selectors.directory_facets_cached(viewer=request.user, query=query, key=urlencode(params))
 
     labels = {
         "country": {f.value: f.label for f in facets["country"]},
