@@ -374,3 +374,14 @@ class TestProfiles:
         assert response.status_code == 200
         assert "too large" in str(response.context["form"].errors["avatar"])
         assert User.objects.get(pk=user.pk).profile_visibility == "colleagues"
+
+
+def test_cached_facet_counts_follow_changes(client):
+    first = OrganisationFactory(name="Alpha", country="FI")
+    search.index(Organisation.objects.filter(pk=first.pk))
+    count = lambda: soup(client.get("/directory/")).select_one("label[for=f-country-FI] .count").get_text()  # noqa: E731
+    assert count() == "1"
+    organisation_with_admin(name="Beta", country="FI")
+    assert count() == "2"
+    Organisation.objects.get(name="Alpha").delete()
+    assert count() == "1"
