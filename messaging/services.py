@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from community.errors import Conflict, NotAllowed, ServiceError
 from community.events import publish_on_commit, user_group
 from community.models import Organisation, OrganisationMembership, User
+from community.selectors import profile_visible_q
 from messaging import markdown, selectors
 from messaging.models import (
     MAX_BODY_CHARS,
@@ -102,21 +103,30 @@ def _direct_key(a: int, b: int) -> str:
     return f"{low}:{high}"
 
 
-def _require_can_message(actor: User, others: list[User]) -> None:
+def _require_can_message(actor: User, others: list[User], *, check_visibility: bool = True) -> None:
     if not actor.is_authenticated or not actor.is_active:
         raise NotAllowed(_("Sign in to send messages."))
     if any(not u.is_active for u in others):
         raise ServiceError(_("One of these people has left the platform."))
+    if check_visibility:
+        # Whom you may not see, you may not write to: a private profile stays private.
+        visible = set(User.objects.filter(profile_visible_q(actor), pk__in=[u.pk for u in others]).values_list("pk", flat=True))
+        if len(visible) != len({u.pk for u in others}):
+            raise Http404
     if selectors.is_blocked(sender_id=actor.pk, recipient_ids=[u.pk for u in others]):
         raise NotAllowed(_("You cannot message this person."))
 
 
 @transaction.atomic
-def conversation_direct_get_or_create(*, actor: User, other: User) -> tuple[Conversation, bool]:
-    """The one conversation between two people; (conversation, created)."""
+def conversation_direct_get_or_create(*, actor: User, other: User, check_visibility: bool = True) -> tuple[Conversation, bool]:
+    """The one conversation between two people; (conversation, created).
+
+    `check_visibility=False` is for reaching an organisation's admins, whose
+    organisation is public even when their profiles are not.
+    """
     if other.pk == actor.pk:
         raise ServiceError(_("You cannot start a conversation with yourself."))
-    _require_can_message(actor, [other])
+    _require_can_message(actor, [other], check_visibility=check_visibility)
     key = _direct_key(actor.pk, other.pk)
     existing = Conversation.objects.filter(direct_key=key).first()
     if existing is not None:
@@ -132,13 +142,13 @@ def conversation_direct_get_or_create(*, actor: User, other: User) -> tuple[Conv
 
 
 @transaction.atomic
-def conversation_group_create(*, actor: User, participants: list[User], title: str = "") -> Conversation:
+def conversation_group_create(*, actor: User, participants: list[User], title: str = "", check_visibility: bool = True) -> Conversation:
     others = [u for u in dict.fromkeys(participants) if u.pk != actor.pk]
     if not others:
         raise ServiceError(_("Add at least one other person."))
     if len(others) + 1 > MAX_GROUP_PARTICIPANTS:
         raise ServiceError(_("A group conversation has at most %d people.") % MAX_GROUP_PARTICIPANTS)
-    _require_can_message(actor, others)
+    _require_can_message(actor, others, check_visibility=check_visibility)
     conversation = Conversation.objects.create(kind=Conversation.Kind.GROUP, title=title.strip()[:120], created_by=actor)
     Participant.objects.bulk_create([Participant(conversation=conversation, user=u) for u in [actor, *others]])
     return conversation
@@ -165,9 +175,10 @@ def conversation_contact_organisation(*, actor: User, organisation: Organisation
     if not admins:
         raise ServiceError(_("Nobody manages this organisation on the platform yet."), code="no_admins")
     if len(admins) == 1:
-        return conversation_direct_get_or_create(actor=actor, other=admins[0])
+        return conversation_direct_get_or_create(actor=actor, other=admins[0], check_visibility=False)
     title = _("Contact: %(name)s") % {"name": organisation.name}
-    return conversation_group_create(actor=actor, participants=admins[: MAX_GROUP_PARTICIPANTS - 1], title=title), True
+    group = conversation_group_create(actor=actor, participants=admins[: MAX_GROUP_PARTICIPANTS - 1], title=title, check_visibility=False)
+    return group, True
 
 
 @transaction.atomic

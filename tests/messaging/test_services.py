@@ -377,3 +377,14 @@ class TestDigest:
         assert schedule_next_digest() is True
         assert schedule_next_digest() is False
         assert DBTaskResult.objects.filter(task_path__endswith="send_daily_digests").count() == 1
+
+
+def test_private_profiles_cannot_be_messaged_by_strangers():
+    stranger, private = UserFactory(), UserFactory(profile_visibility="colleagues")
+    with pytest.raises(Http404):
+        services.conversation_direct_get_or_create(actor=stranger, other=private)
+    with pytest.raises(Http404):
+        services.conversation_group_create(actor=stranger, participants=[private, UserFactory()])
+    org = organisation_with_admin(admin=private)
+    conversation, _ = services.conversation_contact_organisation(actor=stranger, organisation=org)
+    assert set(selectors.active_participant_ids(conversation.pk)) == {stranger.pk, private.pk}
