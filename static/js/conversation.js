@@ -178,9 +178,8 @@
 
   textarea.addEventListener("input", function () {
     var now = Date.now();
-    if (now - lastTypingSent > 3000) {
+    if (now - lastTypingSent > 3000 && RT.send({ type: "typing", conversation: conversationId })) {
       lastTypingSent = now;
-      RT.send({ type: "typing", conversation: conversationId });
     }
   });
 
