@@ -16,8 +16,14 @@ from messaging import ratelimit, selectors, services
 from messaging.consumers import GatewayConsumer, command
 from messaging.services import TooLarge, message_payload
 
-# A socket that keeps sending past its rate limit this many times in a row is closed.
-FLOOD_CLOSE_AFTER = 50
+
+def _text(payload: dict, name: str) -> str | None:
+    """A text field; None when missing, not text, or holding NUL, which PostgreSQL cannot
+    store (DRF's and Django's form fields refuse it the same way)."""
+    value = payload.get(name)
+    if not isinstance(value, str) or "\x00" in value:
+        return None
+    return value
 
 
 def _int(payload: dict, name: str) -> int | None:
@@ -48,16 +54,11 @@ async def message_send(socket: GatewayConsumer, payload: dict) -> None:
     client_id = payload.get("client_id")
     extra = {"client_id": client_id} if isinstance(client_id, str) else {}
     conversation = _int(payload, "conversation")
-    if conversation is None or not isinstance(payload.get("body"), str) or not isinstance(client_id, str):
+    if conversation is None or _text(payload, "body") is None or not isinstance(client_id, str):
         await socket.send_error("invalid", "message.send needs conversation (id), body (text) and client_id (UUID).", **extra)
         return
-    if not await ratelimit.allow_async(socket.user.pk, "send"):
-        socket.rate_limited += 1
-        await socket.send_error("rate_limited", "Too many messages: wait a moment, then send again.", **extra)
-        if socket.rate_limited >= FLOOD_CLOSE_AFTER:
-            await socket.close(code=4008)
+    if await socket.refuse_if_flooding("send", **extra):
         return
-    socket.rate_limited = 0
     result = await _call(
         socket,
         services.message_send,
@@ -75,11 +76,10 @@ async def message_send(socket: GatewayConsumer, payload: dict) -> None:
 @command("message.edit")
 async def message_edit(socket: GatewayConsumer, payload: dict) -> None:
     message_id = _int(payload, "message")
-    if message_id is None or not isinstance(payload.get("body"), str):
+    if message_id is None or _text(payload, "body") is None:
         await socket.send_error("invalid", "message.edit needs message (id) and body (text).")
         return
-    if not await ratelimit.allow_async(socket.user.pk, "send"):
-        await socket.send_error("rate_limited", "Too many changes: wait a moment.")
+    if await socket.refuse_if_flooding("send"):
         return
     await _call(socket, services.message_edit, actor=socket.user, message_id=message_id, body=payload["body"])
 

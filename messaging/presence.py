@@ -7,11 +7,19 @@ Without Redis (one process) a dict does the same.
 """
 
 import asyncio
+import contextlib
+import logging
 import time
 
+import redis
+import redis.asyncio
 from django.conf import settings
 
+log = logging.getLogger(__name__)
+
 TTL = 90
+# Each socket refreshes its own entry this often, pings or not.
+REFRESH_EVERY = TTL / 3
 _local: dict[int, dict[str, float]] = {}
 _clients: dict = {}
 
@@ -22,8 +30,6 @@ def _key(user_id: int) -> str:
 
 
 def _redis():
-    import redis.asyncio
-
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None:
@@ -37,11 +43,16 @@ async def register(user_id: int, channel: str, limit: int) -> bool:
     now = time.time()
     if settings.REDIS_URL:
         client, key = _redis(), _key(user_id)
-        await client.zremrangebyscore(key, "-inf", now)
-        if await client.zcard(key) >= limit:
-            return False
-        await client.zadd(key, {channel: now + TTL})
-        await client.expire(key, TTL)
+        try:
+            await client.zremrangebyscore(key, "-inf", now)
+            if await client.zcard(key) >= limit:
+                return False
+            await client.zadd(key, {channel: now + TTL})
+            await client.expire(key, TTL)
+        except redis.RedisError:
+            # Without Redis the count is unknown: let the socket in rather than refuse
+            # everyone during a restart; it is counted again at its next refresh.
+            log.warning("Socket count: Redis unavailable, admitting the socket uncounted")
         return True
     sockets = {c: exp for c, exp in _local.get(user_id, {}).items() if exp > now}
     if len(sockets) >= limit:
@@ -56,15 +67,19 @@ async def refresh(user_id: int, channel: str) -> None:
     now = time.time()
     if settings.REDIS_URL:
         client, key = _redis(), _key(user_id)
-        await client.zadd(key, {channel: now + TTL})
-        await client.expire(key, TTL)
+        try:
+            await client.zadd(key, {channel: now + TTL})
+            await client.expire(key, TTL)
+        except redis.RedisError:
+            log.warning("Socket count: Redis unavailable, refresh skipped")
     elif channel in _local.get(user_id, {}):
         _local[user_id][channel] = now + TTL
 
 
 async def unregister(user_id: int, channel: str) -> None:
     if settings.REDIS_URL:
-        await _redis().zrem(_key(user_id), channel)
+        with contextlib.suppress(redis.RedisError):  # else the entry expires after TTL
+            await _redis().zrem(_key(user_id), channel)
     else:
         _local.get(user_id, {}).pop(channel, None)
 

@@ -5,10 +5,16 @@ the bucket lives in one key updated by a Lua script (atomic across Daphne
 processes); without Redis (the quick start, one process) it lives in memory.
 """
 
+import asyncio
+import logging
 import threading
 import time
 
+import redis
+import redis.asyncio
 from django.conf import settings
+
+log = logging.getLogger(__name__)
 
 _LUA = """
 local key = KEYS[1]
@@ -57,6 +63,11 @@ def allow(user_id: int, action: str = "send", rate: float | None = None, burst: 
     now = time.time()
     if settings.REDIS_URL:
         return bool(_redis()(keys=[_key(user_id, action)], args=[rate, burst, now]))
+    return _allow_local(user_id, action, rate, burst)
+
+
+def _allow_local(user_id: int, action: str, rate: float, burst: int) -> bool:
+    now = time.time()
     key = _key(user_id, action)
     with _lock:
         tokens, ts = _local.get(key, (float(burst), now))
@@ -73,10 +84,6 @@ async def allow_async(user_id: int, action: str = "send", rate: float | None = N
     """`allow` for the gateway: never blocks the event loop on Redis."""
     if not settings.REDIS_URL:
         return allow(user_id, action, rate, burst)
-    import asyncio
-
-    import redis.asyncio
-
     loop = asyncio.get_running_loop()
     script = _async_scripts.get(loop)
     if script is None:
@@ -87,7 +94,13 @@ async def allow_async(user_id: int, action: str = "send", rate: float | None = N
         _async_scripts[loop] = script
     rate = rate or settings.MESSAGE_RATE_PER_SECOND
     burst = burst or settings.MESSAGE_RATE_BURST
-    return bool(await script(keys=[_key(user_id, action)], args=[rate, burst, time.time()]))
+    try:
+        return bool(await script(keys=[_key(user_id, action)], args=[rate, burst, time.time()]))
+    except redis.RedisError:
+        # Redis is away (a restart, a failover): limit this process on its own rather
+        # than close every sending socket; the shared bucket takes over when it is back.
+        log.warning("Rate limiter: Redis unavailable, using the in-process bucket")
+        return _allow_local(user_id, action, rate, burst)
 
 
 def reset() -> None:

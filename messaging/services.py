@@ -83,6 +83,8 @@ def _validate_body(body) -> str:
     body = body.strip()
     if not body:
         raise ServiceError(_("A message cannot be empty."))
+    if "\x00" in body:
+        raise ServiceError(_("A message cannot contain NUL characters."))
     if len(body) > MAX_BODY_CHARS:
         raise TooLarge(_("A message holds at most %(n)s characters.") % {"n": f"{MAX_BODY_CHARS:,}"})
     return body

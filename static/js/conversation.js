@@ -19,6 +19,7 @@
   var t = root.dataset;
   var pending = {};        // client_id -> {body, li, timer}
   var syncing = false;
+  var syncAgain = false;
   var readTimer = null;
   var typingTimers = {};
   var lastTypingSent = 0;
@@ -121,7 +122,8 @@
   }
 
   function sync() {
-    if (syncing) return;
+    // A gap seen while a sync is in flight needs another round once it answers.
+    if (syncing) { syncAgain = true; return; }
     syncing = RT.send({ type: "sync", conversation: conversationId, after: lastId });
   }
 
@@ -245,7 +247,7 @@
       }
       append(m);
     });
-    if (data.has_more) sync();
+    if (data.has_more || syncAgain) { syncAgain = false; sync(); }
   });
 
   var typingNames = {};
