@@ -33,6 +33,7 @@
       return schedule();
     }
     socket.onopen = function () {
+      body.dataset.connected = "1";  // for styles and for tests that wait for the socket
       var reconnect = everOpened;
       everOpened = true;
       attempts = 0;
@@ -46,6 +47,7 @@
       emit(data.type, data);
     };
     socket.onclose = function (event) {
+      body.dataset.connected = "0";
       clearInterval(pingTimer);
       clearTimeout(pongTimer);
       socket = null;

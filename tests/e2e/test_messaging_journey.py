@@ -39,7 +39,7 @@ def test_live_message_badge_and_read(daphne_browser):
     expect(bob_badge).to_be_hidden()
 
     alice_page.goto(conversation_url)
-    alice_page.wait_for_function("window.Realtime && window.Realtime.isOpen()")
+    expect(alice_page.locator("body")).to_have_attribute("data-connected", "1")
     composer = alice_page.get_by_label(re.compile(r"^Your message"))
     composer.fill("Hello Bob, do you have **fill-finish** capacity for viral vectors in Q3?")
     composer.press("Enter")
@@ -57,7 +57,7 @@ def test_live_message_badge_and_read(daphne_browser):
     screenshot(bob_page, "inbox")
     bob_page.locator("[data-inbox] a").first.click()
     expect(bob_page.locator("#messages")).to_contain_text("do you have fill-finish capacity")
-    bob_page.wait_for_function("window.Realtime && window.Realtime.isOpen()")
+    expect(bob_page.locator("body")).to_have_attribute("data-connected", "1")
     expect(bob_badge).to_be_hidden()
     bob_composer = bob_page.get_by_label(re.compile(r"^Your message"))
     bob_composer.fill("Yes: two lines free from July.")
