@@ -18,6 +18,27 @@ from messaging import selectors, services
 from messaging.models import MAX_BODY_CHARS
 
 
+class refusals_shown:
+    """Turns a service's refusal into a message on the next page; `.refused` tells whether one came."""
+
+    def __init__(self, request):
+        self.request = request
+        self.refused = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if isinstance(exc, ServiceError):
+            flash.error(self.request, exc.message)
+        elif isinstance(exc, PermissionDenied):
+            flash.error(self.request, str(exc))
+        else:
+            return False
+        self.refused = True
+        return True
+
+
 def _people_label(conversation, me) -> str:
     if conversation.title:
         return conversation.title
@@ -68,17 +89,13 @@ def conversation(request, conversation_id):
 @require_POST
 def send(request, conversation_id):
     """The form path of message.send, for browsers without JavaScript or WebSocket."""
-    try:
+    with refusals_shown(request):
         services.message_send(
             actor=request.user,
             conversation_id=conversation_id,
             body=request.POST.get("body", ""),
             client_id=request.POST.get("client_id") or uuid.uuid4(),
         )
-    except ServiceError as exc:
-        flash.error(request, exc.message)
-    except PermissionDenied as exc:
-        flash.error(request, str(exc))
     return redirect("messaging:conversation", conversation_id=conversation_id)
 
 
@@ -86,7 +103,7 @@ def send(request, conversation_id):
 @require_POST
 def message_action(request, conversation_id, message_id, action):
     selectors.conversation_get_visible(user=request.user, conversation_id=conversation_id)
-    try:
+    with refusals_shown(request):
         if action == "edit":
             services.message_edit(actor=request.user, message_id=message_id, body=request.POST.get("body", ""))
         elif action == "delete":
@@ -96,10 +113,6 @@ def message_action(request, conversation_id, message_id, action):
             flash.success(request, _("Thank you: the moderators will look at this message."))
         else:
             raise Http404
-    except ServiceError as exc:
-        flash.error(request, exc.message)
-    except PermissionDenied as exc:
-        flash.error(request, str(exc))
     return redirect("messaging:conversation", conversation_id=conversation_id)
 
 
@@ -112,13 +125,9 @@ def start(request):
     people = list(visible)
     if not people or len(people) != len(set(ids)):
         raise Http404
-    try:
+    with refusals_shown(request) as outcome:
         convo, _created = services.conversation_start(actor=request.user, participants=people, title=request.POST.get("title", ""))
-    except ServiceError as exc:
-        flash.error(request, exc.message)
-        return redirect("messaging:inbox")
-    except PermissionDenied as exc:
-        flash.error(request, str(exc))
+    if outcome.refused:
         return redirect("messaging:inbox")
     return redirect("messaging:conversation", conversation_id=convo.pk)
 
@@ -127,13 +136,9 @@ def start(request):
 @require_POST
 def contact_organisation(request, slug):
     organisation = community_selectors.organisation_get_visible(viewer=request.user, slug=slug)
-    try:
+    with refusals_shown(request) as outcome:
         convo, _created = services.conversation_contact_organisation(actor=request.user, organisation=organisation)
-    except ServiceError as exc:
-        flash.error(request, exc.message)
-        return redirect(organisation)
-    except PermissionDenied as exc:
-        flash.error(request, str(exc))
+    if outcome.refused:
         return redirect(organisation)
     return redirect("messaging:conversation", conversation_id=convo.pk)
 
@@ -143,7 +148,7 @@ def contact_organisation(request, slug):
 def participants(request, conversation_id):
     """Add (by email) or remove people in a group conversation; leave it."""
     action = request.POST.get("action")
-    try:
+    with refusals_shown(request):
         if action == "leave":
             services.conversation_participant_remove(actor=request.user, conversation_id=conversation_id, user=request.user)
             flash.success(request, _("You left the conversation."))
@@ -160,10 +165,6 @@ def participants(request, conversation_id):
             services.conversation_participant_remove(actor=request.user, conversation_id=conversation_id, user=user)
         elif action == "rename":
             services.conversation_rename(actor=request.user, conversation_id=conversation_id, title=request.POST.get("title", ""))
-    except ServiceError as exc:
-        flash.error(request, exc.message)
-    except PermissionDenied as exc:
-        flash.error(request, str(exc))
     return redirect("messaging:conversation", conversation_id=conversation_id)
 
 
@@ -175,11 +176,9 @@ def block(request, user_id):
         services.user_unblock(actor=request.user, user=user)
         flash.success(request, _("%(user)s can message you again.") % {"user": user})
     else:
-        try:
+        with refusals_shown(request) as outcome:
             services.user_block(actor=request.user, user=user)
-        except ServiceError as exc:
-            flash.error(request, exc.message)
-        else:
+        if not outcome.refused:
             flash.success(request, _("%(user)s can no longer message you.") % {"user": user})
     return redirect(_safe_next(request, "messaging:inbox"))
 
@@ -204,11 +203,9 @@ def notification_preferences(request):
 
     if request.method == "POST":
         chosen = {kind: request.POST.get(kind) for kind in KINDS if request.POST.get(kind)}
-        try:
+        with refusals_shown(request) as outcome:
             services.notification_preferences_update(actor=request.user, user=request.user, preferences=chosen)
-        except ServiceError as exc:
-            flash.error(request, exc.message)
-        else:
+        if not outcome.refused:
             flash.success(request, _("Your notification preferences are saved."))
             return redirect("messaging:notification-preferences")
     rows = [{"kind": k, "value": preference(request.user, k.key)} for k in KINDS.values()]
