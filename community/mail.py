@@ -27,3 +27,12 @@ def email_user_on_commit(user, *, template: str, context: dict) -> None:
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}.txt", context)
     transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]), robust=True)
+
+
+def email_address_on_commit(email: str, *, language: str, template: str, context: dict) -> None:
+    """The same, to an address that has no account yet (an invitation)."""
+    context = {"site_name": settings.SITE_NAME, "base_url": settings.WAGTAILADMIN_BASE_URL, **context}
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body = render_to_string(f"{template}.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]), robust=True)

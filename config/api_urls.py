@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("community.api_urls")),
     path("", include("messaging.api_urls")),
+    path("", include("workgroups.api_urls")),
 ]

@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("", include("community.urls")),
     path("", include("messaging.urls")),
+    path("", include("workgroups.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,3 @@
+"""API under /api/v1/workgroups/<slug>/meetings/."""
+
+urlpatterns: list = []

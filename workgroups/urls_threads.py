@@ -1,0 +1,7 @@
+"""URLs under /groups/<slug>/threads/ (names in the "workgroups" namespace)."""
+
+from django.urls import path
+
+from workgroups.views.common import placeholder
+
+urlpatterns = [path("", placeholder, name="threads")]
