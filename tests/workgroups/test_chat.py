@@ -8,7 +8,15 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.messaging.realtime_helpers import LAYERS, Socket, barrier_all, close_all, db, new_client_id, use_layer
+from tests.messaging.realtime_helpers import (
+    LAYERS,
+    Socket,
+    barrier_all,
+    close_all,
+    db,
+    new_client_id,
+    use_layer,
+)
 from tests.workgroups.helpers import ROLES, group_with_cast
 from workgroups import services
 
