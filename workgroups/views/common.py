@@ -1,5 +1,6 @@
 """What every page of a group shows: its header, tabs and the viewer's rights."""
 
+from community import permissions as perms
 from workgroups import permissions, selectors
 from workgroups.models import Workgroup
 
@@ -7,14 +8,20 @@ from workgroups.models import Workgroup
 def group_context(request, workgroup: Workgroup, tab: str) -> dict:
     """The context `workgroups/_group_base.html` needs; views add their own keys to it."""
     user = request.user
+    # One query for all four permissions rather than two per check.
+    check = perms.checker(user, [workgroup])
+
+    def has(perm: str) -> bool:
+        return user.is_active and perms.checker_has(check, perm, workgroup)
+
     return {
         "workgroup": workgroup,
         "tab": tab,
         "membership": selectors.membership_of(user=user, workgroup=workgroup),
-        "can_read": selectors.can_read_content(user, workgroup),
-        "can_participate": selectors.can(user, permissions.PARTICIPATE, workgroup),
-        "can_moderate": selectors.can(user, permissions.MODERATE, workgroup),
-        "can_manage": selectors.can(user, permissions.MANAGE, workgroup),
+        "can_read": user.is_authenticated and (workgroup.visibility == workgroup.Visibility.PUBLIC or has(permissions.VIEW)),
+        "can_participate": has(permissions.PARTICIPATE),
+        "can_moderate": has(permissions.MODERATE),
+        "can_manage": has(permissions.MANAGE),
     }
 
 
