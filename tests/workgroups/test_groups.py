@@ -286,3 +286,15 @@ class TestApi:
         assert as_user(cast.member).delete(base + f"members/{cast.owner.pk}/").status_code == 403
         assert as_user(cast.moderator).delete(base + f"members/{cast.member.pk}/").status_code == 204
         assert as_user(cast.member).get(base + "members/").status_code == 404
+
+
+@pytest.mark.parametrize("visibility", ["public", "members", "secret"])
+def test_search_shows_a_group_only_to_who_may_see_it(client, visibility):
+    cast = group_with_cast(visibility, name="Lentiviral vector bottleneck")
+    for role in ("owner", "member", "invited", "pending", "removed", "outsider"):
+        client.force_login(cast[role])
+        html = client.get("/groups/?q=lentiviral").content.decode()
+        api = as_user(cast[role]).get("/api/v1/workgroups/?search=lentiviral").json()["results"]
+        expected = visibility != "secret" or role in ("owner", "member", "invited")
+        assert ("Lentiviral vector bottleneck" in html) == expected, (visibility, role)
+        assert bool(api) == expected, (visibility, role)
