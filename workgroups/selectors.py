@@ -20,7 +20,7 @@ V = Workgroup.Visibility
 
 def _member_of(user) -> QuerySet:
     """Ids of the groups whose content `user` may read as an active member (guardian)."""
-    return perms.visible(user, permissions.VIEW, Workgroup.objects.all()).values("pk")
+    return perms.visible_pks(user, permissions.VIEW, Workgroup)
 
 
 def workgroup_list_visible(*, user, q: str = "", fields: list[str] | None = None) -> QuerySet[Workgroup]:

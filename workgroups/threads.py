@@ -35,7 +35,7 @@ from community.errors import Conflict, NotAllowed, ServiceError
 from community.models import User
 from messaging import markdown
 from messaging.notifications import notify
-from workgroups import permissions, services
+from workgroups import permissions, selectors, services
 from workgroups.models import Membership, Reply, Thread, ThreadFollow, Workgroup
 
 TITLE_MIN = 3
@@ -101,18 +101,11 @@ class Access:
 
 
 def access_of(user, workgroup: Workgroup) -> Access:
-    """One guardian lookup for the three rights (instead of one per question).
-
-    `read` is `selectors.can_read_content`: everyone signed in reads a public
-    group; members-only and secret groups are read by holders of VIEW.
-    """
-    check = perms.checker(user, [workgroup])
-    public = workgroup.visibility == Workgroup.Visibility.PUBLIC
+    """The three rights, read once (within a request, one guardian lookup serves them all)."""
     return Access(
-        read=user.is_authenticated
-        and (public or perms.checker_has(check, permissions.VIEW, workgroup)),
-        participate=perms.checker_has(check, permissions.PARTICIPATE, workgroup),
-        moderate=perms.checker_has(check, permissions.MODERATE, workgroup),
+        read=selectors.can_read_content(user, workgroup),
+        participate=perms.has(user, permissions.PARTICIPATE, workgroup),
+        moderate=perms.has(user, permissions.MODERATE, workgroup),
     )
 
 
