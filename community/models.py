@@ -208,7 +208,10 @@ class Organisation(models.Model):
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
-        permissions = [("manage_organisation_members", _("Can manage the organisation's members"))]
+        permissions = [
+            ("manage_organisation_members", _("Can manage the organisation's members")),
+            ("publish_calls", _("Can publish partnership calls and decide on their responses")),
+        ]
         indexes = [
             models.Index(fields=["normalised_name", "country"], name="org_name_country_idx"),
             models.Index(fields=["source", "source_id"], name="org_source_idx"),

@@ -259,6 +259,7 @@ def organisation_member_remove(*, actor: User, organisation: Organisation, user:
         raise Conflict(_("An organisation keeps at least one admin: promote someone else first."))
     membership.delete()
     _revoke_admin(user, organisation)
+    permissions.revoke(user, ["community.publish_calls"], organisation)
     if not others:
         # Nobody is left to look after it: anyone may claim it again.
         Organisation.objects.filter(pk=organisation.pk).update(claimed=False, claimed_at=None)

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("community.api_urls")),
     path("", include("messaging.api_urls")),
     path("", include("workgroups.api_urls")),
+    path("", include("partnerships.api_urls")),
 ]

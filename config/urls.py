@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("community.urls")),
     path("", include("messaging.urls")),
     path("", include("workgroups.urls")),
+    path("", include("partnerships.urls")),
 ]
 
 if settings.DEBUG:

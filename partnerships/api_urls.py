@@ -1,0 +1,3 @@
+"""/api/v1/calls/...: filled in by partnerships.api."""
+
+urlpatterns: list = []
