@@ -487,3 +487,18 @@ class TestSavedSearches:
         saved = services.saved_search_create(actor=c.outsider, name="Mine", query={"q": "vectors"})
         with pytest.raises(NotAllowed):
             services.saved_search_delete(actor=c.responder_admin, saved=saved)
+
+
+def test_the_expire_calls_command_catches_up():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    c = cast()
+    call = published_call(c)
+    Call.objects.filter(pk=call.pk).update(deadline=timezone.now() - timedelta(hours=2))
+    out = StringIO()
+    call_command("expire_calls", stdout=out)
+    assert "1 call(s) expired" in out.getvalue()
+    call.refresh_from_db()
+    assert call.status == Call.Status.EXPIRED
