@@ -11,6 +11,7 @@ from guardian.models import UserObjectPermission
 from community import permissions
 from community.importing import demo
 from community.models import Organisation, OrganisationMembership, User
+from partnerships.models import Call, Response
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,8 @@ def counts() -> dict[str, int]:
         "permissions": UserObjectPermission.objects.count(),
         "stage links": Organisation.stages.through.objects.count(),
         "field links": Organisation.fields.through.objects.count(),
+        "calls": Call.objects.count(),
+        "responses": Response.objects.count(),
     }
 
 
@@ -43,6 +46,20 @@ def test_loading_twice_changes_nothing():
     assert list(Organisation.objects.order_by("pk").values()) == snapshot
     assert "350 organisations imported" in first_output
     assert "0 organisations imported (350 already there), 0 people" in second_output
+    assert "4 partnership calls created" in first_output and "0 partnership calls" in second_output
+
+
+def test_demo_calls_match_the_demo_user():
+    from partnerships import selectors
+
+    load()
+    assert Call.objects.filter(status="published").count() == 4
+    alex = User.objects.get(email=demo.DEMO_EMAIL)
+    matches, total = selectors.calls_for_you(alex)
+    assert total >= 1
+    anonymous = next(m for m in matches if m.call.anonymous)
+    assert "Viral vectors" in anonymous.reasons
+    assert selectors.shown_organisation(anonymous.call, alex) is None
 
 
 def test_real_organisations_and_demo_people():

@@ -27,6 +27,9 @@ class Command(BaseCommand):
                 "password. Use --force if you really want demo data here."
             )
         result = load_demo()
+        from partnerships import demo as partnership_demo  # the demo's calls need its organisations
+
+        calls = partnership_demo.load()
         if options["verbosity"] > 1:
             self.stdout.write(summary(result.imported))
         imported = result.imported
@@ -34,6 +37,6 @@ class Command(BaseCommand):
             f"Demo data: {imported.created} organisations imported "
             f"({imported.unchanged + imported.updated} already there), "
             f"{result.people_created} people, {result.organisations_created} demo organisations and "
-            f"{result.memberships_created} memberships created. "
+            f"{result.memberships_created} memberships and {calls} partnership calls created. "
             "Sign-in details: manage.py demo_banner."
         )
