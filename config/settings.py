@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "workgroups",
     "partnerships",
     "cms",
+    "cms.monitoring",
 ]
 
 MIDDLEWARE = [

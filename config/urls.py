@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("workgroups.urls")),
     path("", include("partnerships.urls")),
+    path("", include("cms.monitoring.urls")),
 ]
 
 if settings.DEBUG:
