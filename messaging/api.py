@@ -2,7 +2,12 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
@@ -22,8 +27,9 @@ from messaging.services import message_payload
 class MessageOutput(serializers.Serializer):
     id = serializers.IntegerField()
     conversation = serializers.IntegerField()
-    sender = serializers.IntegerField(allow_null=True)
-    sender_name = serializers.CharField()
+    sender = serializers.IntegerField(allow_null=True, help_text="null when the sender takes part under an alias (and is not you).")
+    sender_name = serializers.CharField(help_text="The sender's name, or their alias.")
+    sender_alias = serializers.CharField(help_text="The alias this message was sent under; empty for none.")
     body = serializers.CharField()
     body_html = serializers.CharField()
     client_id = serializers.UUIDField()
@@ -32,12 +38,14 @@ class MessageOutput(serializers.Serializer):
     deleted = serializers.BooleanField()
 
     def to_representation(self, instance):
-        return message_payload(instance)
+        request = self.context.get("request")
+        return message_payload(instance, viewer_id=request.user.pk if request else None)
 
 
 class PersonOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="__str__")
+    id = serializers.IntegerField(allow_null=True, help_text="null for a side under an alias.")
+    name = serializers.CharField(help_text="The person's name, or the side's alias.")
+    alias = serializers.BooleanField()
 
 
 class ConversationOutput(serializers.ModelSerializer):
@@ -48,11 +56,12 @@ class ConversationOutput(serializers.ModelSerializer):
         model = Conversation
         fields = ["id", "kind", "title", "created_by", "created_at", "last_message_at", "last_message_id", "participants", "unread"]
 
+    @extend_schema_field(PersonOutput(many=True))
     def get_participants(self, conversation) -> list[dict]:
         people = getattr(conversation, "people", None)
         if people is None:
-            people = selectors.with_people([conversation])[0].people
-        return [{"id": u.pk, "name": str(u)} for u in people]
+            people = selectors.with_people([conversation], viewer=self.context["request"].user)[0].people
+        return [{"id": p.pk, "name": p.name, "alias": bool(p.alias)} for p in people]
 
     def get_unread(self, conversation) -> int:
         return getattr(conversation, "unread", 0)
@@ -109,7 +118,8 @@ class ConversationListCreateApi(ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(ConversationOutput(selectors.with_people(page), many=True).data)
+        people = selectors.with_people(page, viewer=request.user)
+        return self.get_paginated_response(ConversationOutput(people, many=True, context={"request": request}).data)
 
     @extend_schema(request=ConversationInput, responses={200: ConversationOutput, 201: ConversationOutput})
     def post(self, request):
@@ -123,7 +133,7 @@ class ConversationListCreateApi(ListAPIView):
             actor=request.user, participants=people, title=data.validated_data.get("title", "")
         )
         conversation = selectors.inbox(user=request.user).get(pk=conversation.pk)
-        return Response(ConversationOutput(conversation).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(ConversationOutput(conversation, context={"request": request}).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class ConversationDetailApi(APIView):
@@ -132,7 +142,7 @@ class ConversationDetailApi(APIView):
     @extend_schema(responses=ConversationOutput)
     def get(self, request, conversation_id):
         conversation = get_object_or_404(selectors.inbox(user=request.user), pk=conversation_id)
-        return Response(ConversationOutput(conversation).data)
+        return Response(ConversationOutput(conversation, context={"request": request}).data)
 
 
 class MessageListCreateApi(APIView):
@@ -161,7 +171,7 @@ class MessageListCreateApi(APIView):
             messages, has_more = selectors.messages_after(user=request.user, conversation_id=conversation_id, after=after, limit=limit)
         else:
             messages, has_more = selectors.messages_before(user=request.user, conversation_id=conversation_id, before=before, limit=limit)
-        return Response({"results": [message_payload(m) for m in messages], "has_more": has_more})
+        return Response({"results": [message_payload(m, viewer_id=request.user.pk) for m in messages], "has_more": has_more})
 
     @extend_schema(request=MessageInput, responses={200: MessageOutput, 201: MessageOutput})
     def post(self, request, conversation_id):
@@ -173,7 +183,7 @@ class MessageListCreateApi(APIView):
             body=data.validated_data["body"],
             client_id=data.validated_data["client_id"],
         )
-        return Response(message_payload(message), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(message_payload(message, viewer_id=request.user.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class MessageDetailApi(APIView):
@@ -185,13 +195,13 @@ class MessageDetailApi(APIView):
         data = MessageEditInput(data=request.data)
         data.is_valid(raise_exception=True)
         message = services.message_edit(actor=request.user, message_id=self._in(conversation_id, message_id), body=data.validated_data["body"])
-        return Response(message_payload(message))
+        return Response(message_payload(message, viewer_id=request.user.pk))
 
     @extend_schema(responses=MessageOutput)
     def delete(self, request, conversation_id, message_id):
         selectors.conversation_get_visible(user=request.user, conversation_id=conversation_id)
         message = services.message_delete(actor=request.user, message_id=self._in(conversation_id, message_id))
-        return Response(message_payload(message))
+        return Response(message_payload(message, viewer_id=request.user.pk))
 
     def _in(self, conversation_id, message_id) -> int:
         get_object_or_404(selectors.messages_visible(user=self.request.user, conversation_id=conversation_id), pk=message_id)
@@ -215,7 +225,8 @@ class MessageSearchApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, required=True)], responses=MessageOutput(many=True))
     def get(self, request):
         q = request.query_params.get("q", "")[:200]
-        return Response({"results": [message_payload(m) for m in selectors.message_search(user=request.user, q=q)]})
+        results = selectors.message_search(user=request.user, q=q)
+        return Response({"results": [message_payload(m, viewer_id=request.user.pk) for m in results]})
 
 
 class NotificationListApi(ListAPIView):

@@ -70,7 +70,7 @@ async def message_send(socket: GatewayConsumer, payload: dict) -> None:
     )
     if result is not None:
         message, _created = result
-        await socket.send_json({"type": "message.ack", "client_id": client_id, "message": message_payload(message)})
+        await socket.send_json({"type": "message.ack", "client_id": client_id, "message": message_payload(message, viewer_id=socket.user.pk)})
 
 
 @command("message.edit")
@@ -106,7 +106,7 @@ async def sync(socket: GatewayConsumer, payload: dict) -> None:
             {
                 "type": "sync.result",
                 "conversation": conversation,
-                "messages": [message_payload(m) for m in messages],
+                "messages": [message_payload(m, viewer_id=socket.user.pk) for m in messages],
                 "has_more": has_more,
             }
         )

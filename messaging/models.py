@@ -6,15 +6,18 @@ from django.utils.translation import gettext_lazy as _
 
 MAX_BODY_CHARS = 10_000
 MAX_GROUP_PARTICIPANTS = 50
+MAX_ALIAS_CHARS = 80
 
 
 class Conversation(models.Model):
-    """A thread of messages between participants: direct, a small group, or a working group's chat."""
+    """A thread of messages between participants: direct, a small group, a working group's chat,
+    or a partnership's discussion (whose sides may take part under an alias)."""
 
     class Kind(models.TextChoices):
         DIRECT = "direct", _("Direct")
         GROUP = "group", _("Group")
         WORKGROUP = "workgroup", _("Working group chat")
+        PARTNERSHIP = "partnership", _("Partnership discussion")
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=120, blank=True)
@@ -51,6 +54,9 @@ class Participant(models.Model):
     # The id of the last message already announced to this user by email.
     last_emailed_id = models.BigIntegerField(default=0)
     email_scheduled = models.BooleanField(default=False)
+    # Non-empty: this person appears to the others under this name, never as themselves
+    # (messaging.aliases decides who sees what). Cleared by services.conversation_reveal.
+    alias = models.CharField(_("alias"), max_length=MAX_ALIAS_CHARS, blank=True, default="")
 
     class Meta:
         verbose_name = _("participant")
@@ -75,6 +81,9 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The sender's alias when the message was stored: what was said anonymously stays
+    # anonymous after the side reveals itself.
+    sender_alias = models.CharField(_("sender's alias"), max_length=MAX_ALIAS_CHARS, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("message")

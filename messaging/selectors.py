@@ -3,6 +3,11 @@
 Access to a conversation is an active Participant row: the participation
 table is the permission (there is no other role to hold), so selectors start
 from it the way guardian-backed selectors start from `visible()`.
+
+What a participant under an alias hides is decided in messaging.aliases; the
+selectors that return messages or people to a user apply it for that user
+(messages get `shown_sender_id` and `shown_sender_name`; templates show
+those, never `sender`).
 """
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
@@ -10,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from community.models import User
+from messaging import aliases
 from messaging.models import Block, Conversation, Message, Notification, Participant
 
 PAGE = 50
@@ -38,6 +44,13 @@ def active_participant_ids(conversation_id: int) -> list[int]:
     )
 
 
+def active_participant_aliases(conversation_id: int) -> dict[int, str]:
+    """Active participants' user ids, each with their alias ("" for real names)."""
+    return dict(
+        Participant.objects.filter(conversation_id=conversation_id, left_at__isnull=True).values_list("user_id", "alias")
+    )
+
+
 def inbox(*, user) -> QuerySet[Conversation]:
     """My conversations, latest activity first, each with `unread` and `my_last_read`."""
     mine = Participant.objects.filter(conversation=OuterRef("pk"), user=user)
@@ -58,15 +71,16 @@ def inbox(*, user) -> QuerySet[Conversation]:
     )
 
 
-def with_people(conversations):
-    """Attaches `people` (active participants) to each conversation in two queries."""
+def with_people(conversations, *, viewer):
+    """Attaches `people` (active participants as `viewer` may see them: aliases.Person,
+    one entry per alias) to each conversation, in two queries."""
     conversations = list(conversations)
     ids = [c.pk for c in conversations]
-    by_conversation: dict[int, list[User]] = {i: [] for i in ids}
-    for p in Participant.objects.filter(conversation_id__in=ids, left_at__isnull=True).select_related("user"):
-        by_conversation[p.conversation_id].append(p.user)
+    by_conversation: dict[int, list[Participant]] = {i: [] for i in ids}
+    for p in Participant.objects.filter(conversation_id__in=ids, left_at__isnull=True).select_related("user").order_by("pk"):
+        by_conversation[p.conversation_id].append(p)
     for c in conversations:
-        c.people = by_conversation[c.pk]
+        c.people = aliases.people(by_conversation[c.pk], viewer.pk)
     return conversations
 
 
@@ -94,7 +108,7 @@ def messages_visible(*, user, conversation_id) -> QuerySet[Message]:
 def messages_after(*, user, conversation_id, after: int, limit: int = PAGE) -> tuple[list[Message], bool]:
     """What a reconnecting client missed: the messages after `after`, oldest first."""
     rows = list(messages_visible(user=user, conversation_id=conversation_id).filter(id__gt=after).order_by("id")[: limit + 1])
-    return rows[:limit], len(rows) > limit
+    return aliases.stamp(rows[:limit], user.pk), len(rows) > limit
 
 
 def messages_before(*, user, conversation_id, before: int | None, limit: int = PAGE) -> tuple[list[Message], bool]:
@@ -104,11 +118,12 @@ def messages_before(*, user, conversation_id, before: int | None, limit: int = P
         qs = qs.filter(id__lt=before)
     rows = list(qs.order_by("-id")[: limit + 1])
     has_more = len(rows) > limit
-    return list(reversed(rows[:limit])), has_more
+    return aliases.stamp(reversed(rows[:limit]), user.pk), has_more
 
 
 def message_search(*, user, q: str, limit: int = 50) -> list[Message]:
-    """Search in one's own conversations (PostgreSQL full text; a LIKE fallback elsewhere)."""
+    """Search in one's own conversations (PostgreSQL full text; a LIKE fallback elsewhere);
+    senders under an alias stay masked."""
     from django.db import connection
 
     from community.text import search_terms
@@ -131,7 +146,7 @@ def message_search(*, user, q: str, limit: int = 50) -> list[Message]:
         for term in terms:
             qs = qs.filter(body__icontains=term)
         qs = qs.order_by("-id")
-    return list(qs[:limit])
+    return aliases.stamp(qs[:limit], user.pk)
 
 
 def is_blocked(*, sender_id: int, recipient_ids) -> bool:

@@ -6,6 +6,11 @@ serialised by locking its row, so ids grow in commit order and `after`
 never skips a late commit; a resend with the same client_id returns the
 original. Events go to each active participant's `user.<id>` group, chosen
 from the database at send time, so a removed participant gets nothing more.
+
+Partnership discussions (`conversation_create_with_sides`) may hold a side
+under an alias: message events are built per recipient (the sender sees their
+own message as theirs; everyone else, the alias: messaging.aliases), and no
+event, notification or email names, or gives the id of, someone under an alias.
 """
 
 import uuid
@@ -22,8 +27,9 @@ from community.errors import Conflict, NotAllowed, ServiceError
 from community.events import publish_on_commit, user_group
 from community.models import Organisation, OrganisationMembership, User
 from community.selectors import profile_visible_q
-from messaging import markdown, selectors
+from messaging import aliases, markdown, selectors
 from messaging.models import (
+    MAX_ALIAS_CHARS,
     MAX_BODY_CHARS,
     MAX_GROUP_PARTICIPANTS,
     Block,
@@ -40,13 +46,18 @@ class TooLarge(ServiceError):
     code = "too_large"
 
 
-def message_payload(message: Message, prev_id: int | None = None) -> dict:
+def message_payload(message: Message, prev_id: int | None = None, *, viewer_id: int | None) -> dict:
+    """The message as `viewer_id` may see it: under an alias, `sender` is None and
+    `sender_name` the alias, except for the sender. `sender_alias` says under which
+    alias it was sent ("" for none)."""
     deleted = message.deleted_at is not None
+    sender_id, sender_name = aliases.sender_shown(message, viewer_id)
     data = {
         "id": message.pk,
         "conversation": message.conversation_id,
-        "sender": message.sender_id,
-        "sender_name": str(message.sender) if message.sender else "",
+        "sender": sender_id,
+        "sender_name": sender_name,
+        "sender_alias": message.sender_alias,
         "body": "" if deleted else message.body,
         "body_html": "" if deleted else message.body_html,
         "client_id": str(message.client_id),
@@ -60,10 +71,22 @@ def message_payload(message: Message, prev_id: int | None = None) -> dict:
 
 
 def _publish_to_participants(conversation_id: int, payload: dict, *, only: list[int] | None = None) -> None:
+    """The same payload to every active participant (or to `only`): it may name nobody under an alias."""
     user_ids = only if only is not None else selectors.active_participant_ids(conversation_id)
     event = {"type": "gateway.event", "payload": payload}
     for user_id in user_ids:
         publish_on_commit(user_group(user_id), event)
+
+
+def _publish_message(kind: str, message: Message, *, prev_id: int | None = None, only: list[int] | None = None) -> None:
+    """`message.new` or `message.updated`, built for each recipient: the sender gets their
+    own message as theirs, the others what messaging.aliases lets them see."""
+    user_ids = only if only is not None else selectors.active_participant_ids(message.conversation_id)
+    theirs = {"type": kind, "message": message_payload(message, prev_id, viewer_id=None)}
+    own = {"type": kind, "message": message_payload(message, prev_id, viewer_id=message.sender_id)}
+    for user_id in user_ids:
+        payload = own if user_id == message.sender_id else theirs
+        publish_on_commit(user_group(user_id), {"type": "gateway.event", "payload": payload})
 
 
 def _lock_for_participant(actor, conversation_id) -> Conversation:
@@ -216,9 +239,11 @@ def conversation_participant_add(*, actor: User, conversation_id: int, user: Use
 def _revoke(conversation: Conversation, user_id: int) -> None:
     # Caller holds the conversation lock: no message of this conversation can be
     # sent, and so fanned out, between this update and the commit.
+    alias = Participant.objects.filter(conversation=conversation, user_id=user_id).values_list("alias", flat=True).first()
     Participant.objects.filter(conversation=conversation, user_id=user_id, left_at__isnull=True).update(left_at=timezone.now())
     publish_on_commit(user_group(user_id), {"type": "gateway.event", "payload": {"type": "conversation.removed", "conversation": conversation.pk}})
-    _publish_to_participants(conversation.pk, {"type": "conversation.left", "conversation": conversation.pk, "user": user_id})
+    # Someone under an alias leaves without their id.
+    _publish_to_participants(conversation.pk, {"type": "conversation.left", "conversation": conversation.pk, "user": None if alias else user_id})
 
 
 @transaction.atomic
@@ -255,6 +280,106 @@ def workgroup_conversation_sync(*, conversation_id: int, user_ids: list[int]) ->
         Participant.objects.update_or_create(conversation=conversation, user_id=user_id, defaults={"left_at": None})
 
 
+# Partnership discussions: sides, each under an alias or its real names. These are
+# system services: callers (partnerships.services) have checked that the actor may
+# open, extend or reveal the discussion. The title is shown to everyone: it must
+# not name a side that is under an alias.
+
+
+def _clean_alias(alias) -> str:
+    if not isinstance(alias, str) or "\x00" in alias:
+        raise ServiceError(_("An alias is text."))
+    alias = " ".join(alias.split())
+    if len(alias) > MAX_ALIAS_CHARS:
+        raise ServiceError(_("An alias holds at most %(n)s characters.") % {"n": MAX_ALIAS_CHARS})
+    return alias
+
+
+@transaction.atomic
+def conversation_create_with_sides(*, title: str, sides: list[tuple[list[int], str]]) -> Conversation:
+    """A partnership discussion whose participants are the `sides`' user ids, each side
+    under its alias ("" for real names); inactive and unknown users are skipped.
+
+    Refuses (ServiceError) a user in two sides, two sides with the same alias, an
+    alias over MAX_ALIAS_CHARS, more than MAX_GROUP_PARTICIPANTS people, or nobody.
+    """
+    alias_of: dict[int, str] = {}
+    side_of: dict[int, int] = {}
+    seen_aliases: set[str] = set()
+    for index, (user_ids, alias) in enumerate(sides):
+        alias = _clean_alias(alias)
+        if alias and alias in seen_aliases:
+            raise ServiceError(_("Two sides cannot share an alias."))
+        seen_aliases.add(alias)
+        for user_id in user_ids:
+            if side_of.setdefault(user_id, index) != index:
+                raise ServiceError(_("A person can be on one side of a conversation only."))
+            alias_of[user_id] = alias
+    found = set(User.objects.filter(pk__in=list(alias_of), is_active=True).values_list("pk", flat=True))
+    active = [uid for uid in alias_of if uid in found]  # sides in the order given: lists follow it
+    if not active:
+        raise ServiceError(_("Nobody is left to take part in this conversation."))
+    if len(active) > MAX_GROUP_PARTICIPANTS:
+        raise ServiceError(_("A group conversation has at most %d people.") % MAX_GROUP_PARTICIPANTS)
+    conversation = Conversation.objects.create(kind=Conversation.Kind.PARTNERSHIP, title=title.strip()[:120])
+    Participant.objects.bulk_create([Participant(conversation=conversation, user_id=uid, alias=alias_of[uid]) for uid in active])
+    return conversation
+
+
+@transaction.atomic
+def conversation_add_to_side(*, conversation_id: int, user_ids: list[int], alias: str) -> list[Participant]:
+    """Adds people to a partnership discussion under `alias` ("" for real names: the
+    caller passes "" once the side has revealed itself); inactive users are skipped.
+
+    Someone already in the conversation under another alias is refused
+    (ServiceError): a person is on one side only. Someone who left comes back.
+    """
+    alias = _clean_alias(alias)
+    conversation = Conversation.objects.select_for_update().get(pk=conversation_id, kind=Conversation.Kind.PARTNERSHIP)
+    existing = {p.user_id: p for p in Participant.objects.filter(conversation=conversation, user_id__in=user_ids)}
+    if any(p.left_at is None and p.alias != alias for p in existing.values()):
+        raise ServiceError(_("A person can be on one side of a conversation only."))
+    active_now = selectors.active_participant_ids(conversation.pk)
+    new_ids = [
+        uid
+        for uid in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk").values_list("pk", flat=True)
+        if uid not in existing or existing[uid].left_at is not None
+    ]
+    if len(active_now) + len(new_ids) > MAX_GROUP_PARTICIPANTS:
+        raise Conflict(_("A group conversation has at most %d people.") % MAX_GROUP_PARTICIPANTS)
+    added = []
+    for uid in new_ids:
+        participant, _created = Participant.objects.update_or_create(
+            conversation=conversation, user_id=uid, defaults={"left_at": None, "alias": alias}
+        )
+        added.append(participant)
+        # Someone under an alias joins without their id.
+        _publish_to_participants(conversation.pk, {"type": "conversation.joined", "conversation": conversation.pk, "user": None if alias else uid})
+    return added
+
+
+@transaction.atomic
+def conversation_remove_from_sides(*, conversation_id: int, user_ids: list[int]) -> None:
+    """Removes people from a partnership discussion (they no longer receive anything)."""
+    conversation = Conversation.objects.select_for_update().get(pk=conversation_id, kind=Conversation.Kind.PARTNERSHIP)
+    for user_id in set(user_ids) & set(selectors.active_participant_ids(conversation.pk)):
+        _revoke(conversation, user_id)
+
+
+@transaction.atomic
+def conversation_reveal(*, conversation_id: int) -> None:
+    """Every side of the conversation shows its real names from now on.
+
+    Messages already sent keep their alias (what was said anonymously stays
+    anonymous); later messages and the lists of people show real names. Open
+    pages hear `conversation.updated` and refresh their list of people.
+    """
+    # The lock orders the reveal with sends: a message stored after it reads no alias.
+    conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+    if Participant.objects.filter(conversation=conversation).exclude(alias="").update(alias=""):
+        _publish_to_participants(conversation.pk, {"type": "conversation.updated", "conversation": conversation.pk})
+
+
 # Messages
 
 
@@ -283,7 +408,9 @@ def message_send(*, actor: User, conversation_id, body, client_id) -> tuple[Mess
 
 def _store_message(actor: User, conversation_id, body: str, client_uuid: uuid.UUID) -> Message:
     conversation = _lock_for_participant(actor, conversation_id)
-    recipients = [uid for uid in selectors.active_participant_ids(conversation.pk) if uid != actor.pk]
+    # Read under the conversation lock: a concurrent reveal is either wholly before or after.
+    participants = selectors.active_participant_aliases(conversation.pk)
+    recipients = [uid for uid in participants if uid != actor.pk]
     if conversation.kind == Conversation.Kind.DIRECT and selectors.is_blocked(sender_id=actor.pk, recipient_ids=recipients):
         raise NotAllowed(_("You cannot message this person."))
     now = timezone.now()
@@ -294,12 +421,13 @@ def _store_message(actor: User, conversation_id, body: str, client_uuid: uuid.UU
         body_html=markdown.render(body),
         client_id=client_uuid,
         created_at=now,
+        sender_alias=participants.get(actor.pk, ""),
     )
     prev_id = conversation.last_message_id
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now, last_message_id=message.pk)
     Participant.objects.filter(conversation=conversation, user=actor).update(last_read_id=message.pk)
     message.sender = actor
-    _publish_to_participants(conversation.pk, {"type": "message.new", "message": message_payload(message, prev_id)}, only=[actor.pk, *recipients])
+    _publish_message("message.new", message, prev_id=prev_id, only=[actor.pk, *recipients])
     _notify_recipients(conversation, message, recipients)
     return message
 
@@ -308,14 +436,17 @@ def _notify_recipients(conversation: Conversation, message: Message, recipient_i
     if conversation.kind == Conversation.Kind.WORKGROUP:
         return  # a group's chat is read in the group; its activity reaches people through the group
     url = reverse("messaging:conversation", kwargs={"conversation_id": conversation.pk})
-    sender = message.sender
-    title = (
-        _("New message from %(name)s") % {"name": sender}
-        if conversation.kind == Conversation.Kind.DIRECT
-        else _("New message in %(title)s") % {"title": conversation.title or _("a group conversation")}
-    )
+    # Recipients never include the sender: under an alias, the alias and no actor.
+    _sender_id, name = aliases.sender_shown(message, None)
+    actor = None if message.sender_alias else message.sender
+    if conversation.kind == Conversation.Kind.DIRECT:
+        title = _("New message from %(name)s") % {"name": name}
+    elif conversation.kind == Conversation.Kind.PARTNERSHIP:
+        title = _("New message from %(name)s in %(title)s") % {"name": name, "title": conversation.title or _("a partnership discussion")}
+    else:
+        title = _("New message in %(title)s") % {"title": conversation.title or _("a group conversation")}
     for user in User.objects.filter(pk__in=recipient_ids, is_active=True):
-        notify(recipient=user, kind="message", title=title, body=message.body[:200], url=url, actor=sender, group_key=f"conversation:{conversation.pk}")
+        notify(recipient=user, kind="message", title=title, body=message.body[:200], url=url, actor=actor, group_key=f"conversation:{conversation.pk}")
         if preference(user, "message") == Delivery.IMMEDIATE:
             _schedule_unread_email(conversation.pk, user.pk)
 
@@ -340,7 +471,7 @@ def message_edit(*, actor: User, message_id, body) -> Message:
         raise Conflict(_("A deleted message cannot be edited."))
     message.body, message.body_html, message.edited_at = body, markdown.render(body), timezone.now()
     message.save(update_fields=["body", "body_html", "edited_at"])
-    _publish_to_participants(message.conversation_id, {"type": "message.updated", "message": message_payload(message)})
+    _publish_message("message.updated", message)
     return message
 
 
@@ -351,7 +482,7 @@ def message_delete(*, actor: User, message_id) -> Message:
         message.deleted_at = timezone.now()
         message.body, message.body_html = "", ""
         message.save(update_fields=["deleted_at", "body", "body_html"])
-        _publish_to_participants(message.conversation_id, {"type": "message.updated", "message": message_payload(message)})
+        _publish_message("message.updated", message)
     return message
 
 
@@ -392,8 +523,10 @@ def conversation_mark_read(*, actor: User, conversation_id, up_to) -> int:
 def typing(*, actor: User, conversation_id) -> None:
     """Tells the other participants that `actor` is typing; nothing is stored."""
     conversation = selectors.conversation_get_visible(user=actor, conversation_id=conversation_id)
-    others = [uid for uid in selectors.active_participant_ids(conversation.pk) if uid != actor.pk]
-    _publish_to_participants(conversation.pk, {"type": "typing", "conversation": conversation.pk, "user": actor.pk, "name": str(actor)}, only=others)
+    participants = selectors.active_participant_aliases(conversation.pk)
+    others = [uid for uid in participants if uid != actor.pk]
+    user_id, name = aliases.typing_identity(user=actor, alias=participants.get(actor.pk, ""))
+    _publish_to_participants(conversation.pk, {"type": "typing", "conversation": conversation.pk, "user": user_id, "name": name}, only=others)
 
 
 # Blocks and reports

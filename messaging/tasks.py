@@ -5,6 +5,7 @@ from django.tasks import task
 
 from community.mail import email_user_on_commit
 from community.models import User
+from messaging import aliases
 from messaging.models import Conversation, Message, Participant
 from messaging.notifications import Delivery, preference
 
@@ -36,11 +37,13 @@ def email_unread_messages(*, conversation_id: int, user_id: int) -> int:
         unread: list[Message] = []
         if participant.left_at is None and user.is_active and preference(user, "message") == Delivery.IMMEDIATE:
             since = max(participant.last_read_id, participant.last_emailed_id)
-            unread = list(
+            # Senders under an alias are named by it (shown_sender_name).
+            unread = aliases.stamp(
                 Message.objects.filter(conversation_id=conversation_id, id__gt=since, deleted_at__isnull=True)
                 .exclude(sender_id=user_id)
                 .select_related("sender")
-                .order_by("id")[:20]
+                .order_by("id")[:20],
+                user_id,
             )
         last_emailed = unread[-1].pk if unread else participant.last_emailed_id
         Participant.objects.filter(pk=participant.pk).update(email_scheduled=False, last_emailed_id=last_emailed)

@@ -40,15 +40,17 @@ class refusals_shown:
 
 
 def _people_label(conversation, me) -> str:
+    """The title, else the others' names (aliases for sides under one: `people` is
+    what selectors.with_people lets `me` see)."""
     if conversation.title:
         return conversation.title
-    others = [str(u) for u in getattr(conversation, "people", []) if u.pk != me.pk]
+    others = [str(p) for p in getattr(conversation, "people", []) if p.pk != me.pk and not p.includes_viewer]
     return ", ".join(others) or _("Just you")
 
 
 @login_required
 def inbox(request):
-    conversations = selectors.with_people(selectors.inbox(user=request.user)[:200])
+    conversations = selectors.with_people(selectors.inbox(user=request.user)[:200], viewer=request.user)
     for c in conversations:
         c.label = _people_label(c, request.user)
     q = request.GET.get("q", "").strip()[:200]
@@ -67,7 +69,7 @@ def conversation(request, conversation_id):
     history, has_more = selectors.messages_before(user=request.user, conversation_id=convo.pk, before=before)
     if request.htmx and before:
         return render(request, "messaging/_history.html", {"history": history, "has_more": has_more, "conversation": convo})
-    convo = selectors.with_people([convo])[0]
+    convo = selectors.with_people([convo], viewer=request.user)[0]
     convo.label = _people_label(convo, request.user)
     last_id = history[-1].pk if history else 0
     if last_id:
@@ -80,7 +82,10 @@ def conversation(request, conversation_id):
         "max_chars": MAX_BODY_CHARS,
         "new_client_id": uuid.uuid4(),
         "is_creator": convo.created_by_id == request.user.pk,
-        "others": [u for u in convo.people if u.pk != request.user.pk],
+        # Real people only: a side under an alias offers no profile, block or remove.
+        "others": [p for p in convo.people if p.pk is not None and p.pk != request.user.pk],
+        "my_alias": next((p.alias for p in convo.people if p.includes_viewer), ""),
+        "aliased_sides": [p for p in convo.people if p.alias and not p.includes_viewer],
     }
     return render(request, "messaging/conversation.html", context)
 
