@@ -8,3 +8,6 @@ class MonitoringConfig(AppConfig):
     name = "cms.monitoring"
     label = "monitoring"
     verbose_name = _("Economic monitoring")
+
+    def ready(self):
+        from cms.monitoring import notifications  # noqa: F401  (registers the weekly email's kind)
