@@ -61,7 +61,17 @@ def europe_map(request):
 
 
 def coverage(request):
-    """Actors by country and stage, growth over time, and progress towards mapping 90% of the sector."""
+    """Actors by country and stage, growth over time, and progress towards mapping 90% of the sector.
+
+    The partnership outcomes (`?section=partnerships`) cost a dozen grouped
+    queries of their own: the page loads them after itself (htmx), or inline
+    when asked for without JavaScript.
+    """
+    with_outcomes = request.GET.get("section") == "partnerships"
+    if with_outcomes and request.htmx:
+        response = render(request, "partnerships/_outcomes.html", {"outcomes": _partnership_outcomes()})
+        response["Vary"] = "HX-Request"
+        return response
     totals = selectors.directory_totals()
     table = coverage_reads.country_stage_table()
     months = coverage_reads.growth_by_month()
@@ -87,5 +97,25 @@ def coverage(request):
         "months_newest_first": months[::-1],
         "charts": charts,
         "progress": progress,
+        "outcomes": _partnership_outcomes() if with_outcomes else None,
     }
-    return render(request, "community/coverage.html", context)
+    response = render(request, "community/coverage.html", context)
+    if with_outcomes:
+        response["Vary"] = "HX-Request"
+    return response
+
+
+def _partnership_outcomes() -> dict:
+    """Calls, responses and partnerships by stage, field and country, with bar lengths in percent."""
+    # partnerships builds on community: read it here, not at import time.
+    from partnerships.selectors import outcome_figures
+
+    figures = outcome_figures()
+    for key in ("by_stage", "by_field"):
+        top = max((row["calls"] for row in figures[key]), default=0)
+        for row in figures[key]:
+            row["bar"] = round(100 * row["calls"] / top, 1) if top else 0
+    top = max((row["calls_seeking"] for row in figures["by_country"]), default=0)
+    for row in figures["by_country"]:
+        row["bar"] = round(100 * row["calls_seeking"] / top, 1) if top else 0
+    return figures

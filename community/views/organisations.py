@@ -44,7 +44,23 @@ def organisation_detail(request, slug):
         "pending_claim": pending_claim,
         "claim_form": ClaimForm(),
     }
+    context.update(_partnerships_section(request, organisation))
     return render(request, "community/organisation_detail.html", context)
+
+
+def _partnerships_section(request, organisation) -> dict:
+    """The organisation's partnerships both sides show, and its open calls this viewer may see under its name."""
+    # partnerships builds on community: read it here, not at import time.
+    from partnerships import selectors as calls
+
+    open_calls = []
+    if request.user.is_authenticated:
+        query = calls.CallQuery(organisation=organisation.slug, state="open")  # anonymous calls left out
+        open_calls = list(calls.call_search(request.user, query).only("id", "kind", "title", "summary", "deadline")[:10])
+    return {
+        "public_partnerships": list(calls.partnerships_public(organisation)[:20]),
+        "open_calls": open_calls,
+    }
 
 
 @login_required
