@@ -502,3 +502,27 @@ def test_the_expire_calls_command_catches_up():
     assert "1 call(s) expired" in out.getvalue()
     call.refresh_from_db()
     assert call.status == Call.Status.EXPIRED
+
+
+def test_an_anonymous_calls_discussion_hides_the_publisher_until_acceptance(client):
+    import uuid
+
+    from messaging import services as messaging
+
+    c = cast()
+    call = published_call(c, anonymous=True)
+    response = respond(c, call)
+    response = services.response_move(actor=c.publisher_admin, response=response, status=R.IN_DISCUSSION)
+    conversation = response.conversation_id
+    messaging.message_send(actor=c.publisher_admin, conversation_id=conversation, body="Which serotype?", client_id=uuid.uuid4())
+    hidden = (c.publisher_admin.display_name, c.publisher_admin.email, c.publisher.name, c.publisher.slug)
+    client.force_login(c.responder_member)
+    for url in (f"/api/v1/conversations/{conversation}/messages/?after=0", "/api/v1/conversations/", f"/messages/{conversation}/"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert not any(text in page.content.decode() for text in hidden), url
+    assert "Which serotype?" in client.get(f"/api/v1/conversations/{conversation}/messages/?after=0").content.decode()
+    services.response_move(actor=c.publisher_admin, response=response, status=R.ACCEPTED)
+    messaging.message_send(actor=c.publisher_admin, conversation_id=conversation, body="Welcome aboard.", client_id=uuid.uuid4())
+    latest = client.get(f"/api/v1/conversations/{conversation}/messages/?after=0").json()["results"][-1]
+    assert latest["sender_name"] == c.publisher_admin.display_name
