@@ -149,6 +149,7 @@ def calls_for_you(request):
             "stages": chosen.stages.count(),
             "admin": any(m.organisation_id == chosen.pk and m.role == OrganisationMembership.Role.ADMIN for m in memberships),
         }
+    interests = request.user.interests.count() if chosen is None else 0
     context = {
         "matches": matches,
         "page": page,
@@ -157,7 +158,9 @@ def calls_for_you(request):
         "chosen": chosen,
         "profile": profile,
         "querystring": urlencode([("organisation", chosen.slug)]) if chosen and len(organisations) > 1 else "",
-        "interests": request.user.interests.count() if chosen is None else 0,
+        "interests": interests,
+        # Something to match with: the organisation's fields or stages, else one's fields of interest.
+        "matchable": bool(profile["fields"] or profile["stages"]) if profile else bool(interests),
     }
     return render(request, "partnerships/calls_for_you.html", context)
 
