@@ -245,6 +245,13 @@ class TestCallsForYou:
         assert "You are not a member of an organisation yet." in text
         assert reverse("community:organisation-create") in text
 
+    def test_without_an_organisation_ones_interests_match(self, client, call):
+        loner = UserFactory()
+        loner.interests.add(field("viral-vectors"))
+        text = body(page(client, loner, url("calls-for-you")))
+        assert "these calls match the fields of interest of your profile" in text
+        assert call.title in text and "Why you see this:" in text
+
     def test_query_count_does_not_grow(self, client, c):
         c.responder.fields.add(field("fill-finish"))
         c.responder.stages.add(stage("production"))
@@ -569,6 +576,7 @@ class TestMineAndPartnerships:
         respond(c, call)
         text = body(page(client, c.publisher_delegate, url("my-calls")))
         assert call.title in text and draft.title in text
+        assert url("call-board", pk=call.pk) in text and "1 response: the board" in text
         text = body(page(client, c.publisher_member, url("my-calls")))
         assert draft.title not in text
         text = body(page(client, c.responder_member, url("my-calls")))
@@ -620,10 +628,10 @@ class TestSharedPages:
         assert 'hx-get="/coverage/?section=partnerships"' in text
         fragment = body(client.get("/coverage/?section=partnerships", headers={"HX-Request": "true"}))
         assert "<html" not in fragment
-        assert "calls published" in fragment and "Fill-finish" in fragment and "Production" in fragment
+        assert "call published" in fragment and "Fill-finish" in fragment and "Production" in fragment
         assert 'class="progress-bar' in fragment
         whole = body(client.get("/coverage/?section=partnerships"))
-        assert "<html" in whole and "calls published" in whole
+        assert "<html" in whole and "call published" in whole
 
     def test_coverage_page_without_calls(self, client):
         fragment = body(client.get("/coverage/?section=partnerships", headers={"HX-Request": "true"}))
