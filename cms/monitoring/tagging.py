@@ -28,16 +28,17 @@ def normalise_keyword(keyword: str) -> str:
 def keyword_problem(keyword: str) -> str:
     """Why `keyword` cannot be a rule's keyword, or "" if it can."""
     words = normalise_keyword(keyword).split()
-    if not words:
+    cores = [w.strip("*") for w in words]
+    if not "".join(cores):
         return _("“%(keyword)s” has no letters or digits.") % {"keyword": keyword}
-    for word in words:
-        core = word.strip("*")
-        if "*" in core:
-            return _("In “%(keyword)s”, * may only start or end a word.") % {"keyword": keyword}
-        if len(core) < 2:
-            return _("In “%(keyword)s”, each word needs at least two letters besides *.") % {
-                "keyword": keyword
-            }
+    if any("*" in core for core in cores):
+        return _("In “%(keyword)s”, * may only start or end a word.") % {"keyword": keyword}
+    if not all(cores):
+        return _("In “%(keyword)s”, * must stand beside letters.") % {"keyword": keyword}
+    if len("".join(cores)) < 2:
+        return _("“%(keyword)s” is too short: at least two letters or digits.") % {
+            "keyword": keyword
+        }
     return ""
 
 

@@ -3,8 +3,9 @@
 Keywords are matched on whole words, folded (see cms/monitoring/tagging.py);
 `*` at a word's end or start stands for any letters. The INN stems (WHO's
 naming of biologics) carry the most signal in regulatory news: -mab for
-monoclonal antibodies, -vec for gene therapy vectors, -leucel for CAR-T
-cells, -meran for mRNA vaccines, -rsen and -siran for oligonucleotides.
+monoclonal antibodies, -gene and -vec for gene therapies, -leucel and -temcel
+for engineered cells, -meran for mRNA vaccines, -rsen and -siran for
+oligonucleotides.
 """
 
 from django.db import migrations
@@ -25,8 +26,8 @@ FIELD_RULES = {
     ],
     "vaccines": ["vaccin*", "immunisation", "immunization", "immunise", "immunize"],
     "mrna": ["mrna", "messenger rna", "self amplifying rna", "*meran"],
-    "cell-therapy": ["cell therap*", "car t", "cart cell*", "autologous", "allogeneic", "*leucel", "stem cell*", "tils"],
-    "gene-therapy": ["gene therap*", "gene editing", "crispr", "gene transfer", "*vec"],
+    "cell-therapy": ["cell therap*", "car t", "cart cell*", "autologous", "allogeneic", "*leucel", "*temcel", "stem cell*", "tils"],
+    "gene-therapy": ["gene therap*", "gene editing", "crispr", "gene transfer", "*vec", "*ogene", "*agene", "*igene"],
     "viral-vectors": ["viral vector*", "aav*", "adeno associated", "lentivir*", "adenoviral vector*", "*parvovec"],
     "plasmid-dna": ["plasmid*", "pdna"],
     "recombinant-proteins": [

@@ -19,9 +19,12 @@ def grant(apps, schema_editor):
 
     # Permissions are made after migrations run; make this app's now (its content types too).
     app_config = apps.get_app_config("monitoring")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    app_config.models_module = None
+    models_module = getattr(app_config, "models_module", None)
+    app_config.models_module = models_module or True  # a migration's stub has none
+    try:
+        create_permissions(app_config, verbosity=0, apps=apps)
+    finally:
+        app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     wanted = [f"{action}_{model}" for model, actions in GRANTS.items() for action in actions]

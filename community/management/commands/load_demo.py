@@ -30,13 +30,17 @@ class Command(BaseCommand):
         from partnerships import demo as partnership_demo  # the demo's calls need its organisations
 
         calls = partnership_demo.load()
+        # Feed items, tagged by the rules the migrations seed.
+        from cms.monitoring import demo as monitoring_demo
+
+        items = monitoring_demo.load()
         if options["verbosity"] > 1:
             self.stdout.write(summary(result.imported))
         imported = result.imported
         self.stdout.write(
             f"Demo data: {imported.created} organisations imported "
             f"({imported.unchanged + imported.updated} already there), "
-            f"{result.people_created} people, {result.organisations_created} demo organisations and "
-            f"{result.memberships_created} memberships and {calls} partnership calls created. "
+            f"{result.people_created} people, {result.organisations_created} demo organisations, "
+            f"{result.memberships_created} memberships, {calls} partnership calls and {items} feed items created. "
             "Sign-in details: manage.py demo_banner."
         )
