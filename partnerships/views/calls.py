@@ -172,7 +172,7 @@ def calls_for_you(request):
 def my_calls(request):
     viewer = viewer_of(request)
     calls = dress(list(selectors.call_cards(selectors.my_calls(viewer))[:200]), viewer)
-    responses = list(selectors.my_responses(viewer)[:200])
+    responses = list(selectors.my_responses(viewer).select_related("call__organisation")[:200])
     for response in responses:
         response.shown_org = selectors.shown_organisation(response.call, viewer)
     return render(

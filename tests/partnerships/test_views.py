@@ -582,6 +582,18 @@ class TestMineAndPartnerships:
         text = body(page(client, c.responder_member, url("my-calls")))
         assert call.title in text and "Submitted" in text
 
+    def test_my_page_query_count_does_not_grow(self, client, c):
+        client.force_login(c.responder_member)
+        counts = []
+        for n in (2, 18):
+            for i in range(n):
+                respond(c, published_call(c, title=f"Call {n}-{i}", anonymous=i % 2 == 0))
+            count, response = queries_for(lambda: client.get(url("my-calls")))
+            assert response.status_code == 200
+            counts.append(count)
+        assert counts[0] == counts[1], counts
+        assert PUBLISHER in body(response)  # named calls name their publisher, anonymous ones do not
+
     def test_partnerships_and_their_show_toggles(self, client, c, call, django_capture_on_commit_callbacks):
         response = respond(c, call)
         services.response_move(actor=c.publisher_admin, response=response, status="in-discussion")
