@@ -15,8 +15,10 @@ from dataclasses import field as dc_field
 from functools import cached_property
 
 from django.db.models import (
+    Case,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -24,6 +26,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -313,24 +316,24 @@ def calls_for_you(viewer, *, organisation: Organisation | None = None, limit: in
         field_hits=hits(Call.fields.through, "field_id", fields) if fields else Value(0),
         stage_hits=hits(Call.stages.through, "stage_id", stages) if stages else Value(0),
     ).filter(Q(field_hits__gt=0) | Q(stage_hits__gt=0))
-    qs = qs.annotate(score=3 * Coalesce("field_hits", 0) + 2 * Coalesce("stage_hits", 0) + (Value(0) if not country else 0))
+    named = Exists(named_country) if country else Value(False)
+    qs = qs.annotate(
+        names_country=named,
+        score=3 * F("field_hits") + 2 * F("stage_hits") + Case(When(names_country=True, then=1), default=0),
+    )
     total = qs.count()
     page = list(call_cards(qs.order_by("-score", "deadline", "pk"))[offset : offset + limit])
-    named = set(CallCountry.objects.filter(call__in=page, country=country).values_list("call_id", flat=True)) if country else set()
     matches = []
     for call in page:
-        shared_fields = [f.name for f in call.fields.all() if f.pk in fields]
-        shared_stages = [s.name for s in call.stages.all() if s.pk in stages]
         matches.append(
             Match(
                 call=call,
-                score=call.score + (1 if call.pk in named else 0),
-                fields=shared_fields,
-                stages=shared_stages,
-                country=country if call.pk in named else "",
+                score=call.score,
+                fields=[f.name for f in call.fields.all() if f.pk in fields],
+                stages=[s.name for s in call.stages.all() if s.pk in stages],
+                country=country if call.names_country else "",
             )
         )
-    matches.sort(key=lambda m: (-m.score, m.call.deadline, m.call.pk))
     return matches, total
 
 

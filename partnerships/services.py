@@ -249,9 +249,9 @@ def call_update(
     if "kind" in changes and changes["kind"] not in Call.Kind.values:
         raise ServiceError(_("Unknown kind of call."))
     if "questions" in changes:
-        if call.response_count:
-            raise Conflict(_("Responses have answered the questions already: they can no longer change."))
         changes["questions"] = _clean_questions(changes["questions"])
+        if call.response_count and changes["questions"] != call.questions:
+            raise Conflict(_("Responses have answered the questions already: they can no longer change."))
     if "anonymous" in changes and bool(changes["anonymous"]) != call.anonymous and call.status != S.DRAFT:
         # Unmasking is a reveal to everyone; masking after publication cannot take back what was read.
         raise Conflict(_("Whether a call is anonymous is decided before it is published."))
@@ -358,7 +358,7 @@ def call_close(*, actor: User, call: Call) -> Call:
     """Stops taking responses; the board stays open for decisions."""
     _require_manager(actor, call)
     call = _lock(call)
-    if call.status not in (S.PUBLISHED, S.REVIEW):
+    if call.status != S.PUBLISHED:
         raise Conflict(_("Only a published call can be closed."))
     call.status, call.closed_at = S.CLOSED, timezone.now()
     call.save(update_fields=["status", "closed_at", "updated_at"])
@@ -613,12 +613,45 @@ def saved_search_create(*, actor: User, name: str, query: dict, notify: bool = T
     name = (name or "").strip()
     if not name:
         raise ServiceError(_("Name the search."))
-    allowed = {"q", "kind", "stage", "field", "country"}
-    if not isinstance(query, dict) or set(query) - allowed or not query:
-        raise ServiceError(_("A saved search needs at least one filter or search text."))
+    query = _clean_saved_query(query)
     if SavedSearch.objects.filter(user=actor).count() >= MAX_SAVED_SEARCHES:
         raise Conflict(_("You have %(n)d saved searches, the most there can be: delete one first.") % {"n": MAX_SAVED_SEARCHES})
     return SavedSearch.objects.create(user=actor, name=name[:120], query=query, notify=bool(notify))
+
+
+def _clean_saved_query(query) -> dict:
+    """{"q": text, "kind"/"stage"/"field"/"country": [values]}, checked against the taxonomy."""
+    from community.countries import european_countries
+
+    if not isinstance(query, dict) or not query:
+        raise ServiceError(_("A saved search needs at least one filter or search text."))
+    unknown = set(query) - {"q", "kind", "stage", "field", "country"}
+    if unknown:
+        raise ServiceError(_("Unknown filters: %s") % ", ".join(sorted(map(str, unknown))))
+    clean: dict = {}
+    q = query.get("q", "")
+    if not isinstance(q, str) or len(q) > 200:
+        raise ServiceError(_("The search text must be a text of at most 200 characters."))
+    if q.strip():
+        clean["q"] = q.strip()
+    known = {
+        "kind": set(Call.Kind.values),
+        "stage": set(Stage.objects.values_list("slug", flat=True)),
+        "field": set(Field.objects.values_list("slug", flat=True)),
+        "country": {code for code, _name in european_countries},
+    }
+    for name, allowed in known.items():
+        values = query.get(name, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values) or len(values) > 50:
+            raise ServiceError(_("“%(name)s” must be a list of values.") % {"name": name})
+        values = [v.upper() if name == "country" else v for v in values]
+        if set(values) - allowed:
+            raise ServiceError(_("Unknown %(name)s: %(values)s") % {"name": name, "values": ", ".join(sorted(set(values) - allowed))})
+        if values:
+            clean[name] = sorted(set(values))
+    if not clean:
+        raise ServiceError(_("A saved search needs at least one filter or search text."))
+    return clean
 
 
 def saved_search_delete(*, actor: User, saved: SavedSearch) -> None:

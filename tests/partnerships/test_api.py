@@ -1041,11 +1041,6 @@ class TestForYou:
             as_user(c.responder_member).get("/api/v1/calls/for-you/?page_size=x").status_code == 400
         )
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="selectors.calls_for_you orders the page in SQL without the +1 for a named country and only re-sorts "
-        "within the page: across pages, a call scoring 4 can come after one scoring 3",
-    )
     def test_pages_keep_the_best_first_order(self, c):
         c.responder.fields.add(field("fill-finish"))
         early = published_call(

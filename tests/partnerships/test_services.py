@@ -526,3 +526,21 @@ def test_an_anonymous_calls_discussion_hides_the_publisher_until_acceptance(clie
     messaging.message_send(actor=c.publisher_admin, conversation_id=conversation, body="Welcome aboard.", client_id=uuid.uuid4())
     latest = client.get(f"/api/v1/conversations/{conversation}/messages/?after=0").json()["results"][-1]
     assert latest["sender_name"] == c.publisher_admin.display_name
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"q": ["x"]}, {"kind": "training"}, {"field": ["no-such-field"]}, {"country": ["US"]}, {"q": "x" * 201}, {"q": "  "}],
+)
+def test_saved_searches_take_only_well_formed_filters(query):
+    c = cast()
+    with pytest.raises(ServiceError):
+        services.saved_search_create(actor=c.outsider, name="Odd", query=query)
+
+
+def test_unchanged_questions_may_be_sent_back_after_responses():
+    c = cast()
+    call = published_call(c, questions=["Which serotypes?"])
+    services.response_create(actor=c.responder_member, call=call, organisation=c.responder, message="We are interested.", answers=["AAV9"])
+    call = services.call_update(actor=c.publisher_admin, call=call, questions=["Which serotypes?"], title="Fill-finish for AAV vectors")
+    assert call.title == "Fill-finish for AAV vectors"
