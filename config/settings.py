@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.routable_page",
+    "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -305,12 +307,19 @@ LOGO_MAX_BYTES = 2 * 1024 * 1024
 WAGTAIL_SITE_NAME = SITE_NAME
 WAGTAILADMIN_BASE_URL = os.environ.get("DJANGO_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "/accounts/login/"
+# The database backend picks PostgreSQL's full-text search on PostgreSQL (English
+# stemming: "vectors" finds "vector") and SQLite's FTS5 in the quick start.
 WAGTAILSEARCH_BACKENDS = {
     "default": {
         "BACKEND": "wagtail.search.backends.database",
-        "SEARCH_CONFIG": "simple",
+        "SEARCH_CONFIG": "english" if USING_POSTGRES else "simple",
     }
 }
+# Images carry required alt text (cms.CustomImage.description) and a credit.
+WAGTAILIMAGES_IMAGE_MODEL = "cms.CustomImage"
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# Draft, review (Wagtail's "Moderators approval" workflow on the whole tree), publish.
+WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 
 # REST API: JSON only outside debug; session auth for our pages, tokens for integrators.
