@@ -30,6 +30,10 @@ class Command(BaseCommand):
         from partnerships import demo as partnership_demo  # the demo's calls need its organisations
 
         calls = partnership_demo.load()
+        # News, stories and events that link the demo organisations.
+        from cms import demo as cms_demo
+
+        pages = cms_demo.load()
         # Feed items, tagged by the rules the migrations seed.
         from cms.monitoring import demo as monitoring_demo
 
@@ -44,3 +48,4 @@ class Command(BaseCommand):
             f"{result.memberships_created} memberships, {calls} partnership calls and {items} feed items created. "
             "Sign-in details: manage.py demo_banner."
         )
+        self.stdout.write(f"Demo content: {pages} pages created (news, stories, events, a panorama).")
