@@ -75,6 +75,7 @@ class ExternalFeedAdmin(admin.ModelAdmin):
 @admin.register(FeedItem)
 class FeedItemAdmin(admin.ModelAdmin):
     list_display = ("title", "kind", "feed", "published_at", "tags_locked", "hidden")
+    list_select_related = ("feed",)
     list_filter = ("kind", "feed", "tags_locked", "hidden", "fields")
     search_fields = ("title", "link")
     date_hierarchy = "published_at"
@@ -131,6 +132,7 @@ class FeedItemAdmin(admin.ModelAdmin):
 @admin.register(TaggingRule)
 class TaggingRuleAdmin(admin.ModelAdmin):
     list_display = ("__str__", "field", "stage", "active")
+    list_select_related = ("field", "stage")
     list_filter = ("active", "field", "stage")
     search_fields = ("keywords", "note")
 

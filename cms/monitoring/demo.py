@@ -134,7 +134,7 @@ def summary_of(record: dict) -> str:
         parts[0] += f" ({record['inn']})"
     parts[0] += "."
     if record["holder"]:
-        parts.append(f"Holder: {record['holder']}.")
+        parts.append(f"Holder: {record['holder'].rstrip('.')}.")
     if record["area"]:
         parts.append(f"Therapeutic area: {record['area']}.")
     if record["group"]:

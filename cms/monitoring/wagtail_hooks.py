@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -48,6 +49,23 @@ class RuleForm(WagtailAdminModelForm):
 
             retag_after_commit()
         return rule
+
+
+class RelatedIndexView(IndexView):
+    """A listing that reads its rows' foreign keys in the same query."""
+
+    related: tuple[str, ...] = ()
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related(*self.related)
+
+
+class FeedItemIndexView(RelatedIndexView):
+    related = ("feed",)
+
+
+class TaggingRuleIndexView(RelatedIndexView):
+    related = ("field", "stage")
 
 
 class ExternalFeedViewSet(ModelViewSet):
@@ -105,6 +123,7 @@ class ExternalFeedViewSet(ModelViewSet):
 
 class FeedItemViewSet(ModelViewSet):
     model = FeedItem
+    index_view_class = FeedItemIndexView
     icon = "list-ul"
     menu_label = _("Feed items")
     list_display = ("title", "kind", "feed", "published_at", "tags_locked", "hidden")
@@ -136,6 +155,7 @@ class FeedItemViewSet(ModelViewSet):
 
 class TaggingRuleViewSet(ModelViewSet):
     model = TaggingRule
+    index_view_class = TaggingRuleIndexView
     icon = "tag"
     menu_label = _("Tagging rules")
     list_display = ("__str__", "field", "stage", "active")

@@ -143,7 +143,7 @@ class TestContent:
             expected = Template('{{ d|date:"DATETIME_FORMAT" }}').render(
                 Context({"d": meeting.starts_at})
             )
-        assert expected in email.body
+        assert f"{expected} (Asia/Tokyo)" in email.body
 
     def test_page_items_link_to_the_site(self, week, django_capture_on_commit_callbacks):
         reader = week.member

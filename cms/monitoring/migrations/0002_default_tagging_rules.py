@@ -27,7 +27,7 @@ FIELD_RULES = {
     "vaccines": ["vaccin*", "immunisation", "immunization", "immunise", "immunize"],
     "mrna": ["mrna", "messenger rna", "self amplifying rna", "*meran"],
     "cell-therapy": ["cell therap*", "car t", "cart cell*", "autologous", "allogeneic", "*leucel", "*temcel", "stem cell*", "tils"],
-    "gene-therapy": ["gene therap*", "gene editing", "crispr", "gene transfer", "*vec", "*ogene", "*agene", "*igene"],
+    "gene-therapy": ["gene therap*", "gene editing", "crispr", "gene transfer", "*vec", "*ogene", "*agene", "voretigene"],
     "viral-vectors": ["viral vector*", "aav*", "adeno associated", "lentivir*", "adenoviral vector*", "*parvovec"],
     "plasmid-dna": ["plasmid*", "pdna"],
     "recombinant-proteins": [
