@@ -46,7 +46,7 @@ def test_loading_twice_changes_nothing():
     assert list(Organisation.objects.order_by("pk").values()) == snapshot
     assert "350 organisations imported" in first_output
     assert "0 organisations imported (350 already there), 0 people" in second_output
-    assert "4 partnership calls created" in first_output and "0 partnership calls" in second_output
+    assert "4 partnership calls" in first_output and "0 partnership calls" in second_output
 
 
 def test_demo_calls_match_the_demo_user():
