@@ -360,7 +360,7 @@ def my_responses(viewer) -> QuerySet[Response]:
     viewer = viewer_of(viewer)
     return (
         Response.objects.filter(organisation_id__in=viewer.organisation_ids)
-        .select_related("call", "organisation")
+        .select_related("call", "call__organisation", "organisation")
         .order_by("-updated_at")
     )
 
