@@ -44,8 +44,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data: {imported.created} organisations imported "
             f"({imported.unchanged + imported.updated} already there), "
-            f"{result.people_created} people, {result.organisations_created} demo organisations, "
-            f"{result.memberships_created} memberships, {calls} partnership calls and {items} feed items created. "
+            f"{result.people_created} people, {result.organisations_created} demo organisations and "
+            f"{result.memberships_created} memberships and {calls} partnership calls created. "
             "Sign-in details: manage.py demo_banner."
         )
         self.stdout.write(f"Demo content: {pages} pages created (news, stories, events, a panorama).")
+        self.stdout.write(f"Monitoring feed: {items} items (EU authorisations of biologics, from EMA's data).")
