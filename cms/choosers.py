@@ -7,6 +7,7 @@ never reveals a secret group the editor is not a member of.
 """
 
 from django import forms
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.ui.tables import Column
@@ -21,6 +22,18 @@ from wagtail.admin.viewsets.chooser import ChooserViewSet
 from community.models import Organisation
 from workgroups.models import Workgroup
 from workgroups.selectors import workgroup_list_visible
+
+
+class NamedListMixin:
+    """Listed by name, case aside, under a "Name" heading."""
+
+    ordering = (Lower("name"), "pk")
+
+    @property
+    def title_column(self):
+        column = super().title_column
+        column.label = _("Name")
+        return column
 
 
 class NameFilterForm(BaseFilterForm):
@@ -43,9 +56,8 @@ class NameFilterForm(BaseFilterForm):
 # Organisations: the public directory.
 
 
-class OrganisationListMixin:
+class OrganisationListMixin(NamedListMixin):
     filter_form_class = NameFilterForm
-    ordering = ("name", "pk")
 
     def get_object_list(self):
         return Organisation.objects.only("pk", "name", "slug", "country", "city", "kind")
@@ -84,9 +96,8 @@ def _visible_groups(request):
     return workgroup_list_visible(user=request.user).only("pk", "name", "slug", "visibility")
 
 
-class WorkgroupListMixin:
+class WorkgroupListMixin(NamedListMixin):
     filter_form_class = NameFilterForm
-    ordering = ("name", "pk")
 
     def get_object_list(self):
         return _visible_groups(self.request)

@@ -1,7 +1,6 @@
 """What every content page shares: a summary, a picture for cards and link previews, a body,
 and for articles, stories and events the platform's taxonomy."""
 
-from django import forms
 from django.conf import settings
 from django.db import models
 from django.utils.html import strip_tags
@@ -14,6 +13,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.blocks import ContentBlocks
+from cms.widgets import TaxonomyCheckboxes
 
 SUMMARY_LIMIT = 300
 
@@ -114,8 +114,8 @@ class Tagged(models.Model):
     tag_panels = [
         MultiFieldPanel(
             [
-                FieldPanel("fields", widget=forms.CheckboxSelectMultiple),
-                FieldPanel("stages", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("fields", widget=TaxonomyCheckboxes),
+                FieldPanel("stages", widget=TaxonomyCheckboxes),
             ],
             heading=_("Fields and value-chain stages"),
             help_text=_(
