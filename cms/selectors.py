@@ -237,22 +237,30 @@ def home_context(*, page, viewer) -> dict:
     context["stories"] = featured_stories(page)
     context["has_interests"] = bool(interests)
     context.update(calls_for(viewer))
-    context["news_index"] = _first_live("NewsIndexPage")
-    context["event_index"] = _first_live("EventIndexPage")
-    context["story_index"] = _first_live("StoryIndexPage")
+    context.update(section_indexes())
     return context
 
 
-def _first_live(model_name: str):
-    from django.apps import apps
+def section_indexes() -> dict:
+    """The live news, event and story indexes, for "All news" links: one query for the three."""
+    from django.contrib.contenttypes.models import ContentType
 
-    return (
-        apps.get_model("cms", model_name)
-        .objects.live()
-        .public()
-        .only("pk", "url_path", "title", "path", "depth")
-        .first()
-    )
+    from cms.models import EventIndexPage, NewsIndexPage, StoryIndexPage
+
+    names = {
+        NewsIndexPage: "news_index",
+        EventIndexPage: "event_index",
+        StoryIndexPage: "story_index",
+    }
+    types = {ContentType.objects.get_for_model(model).pk: name for model, name in names.items()}
+    found = {}
+    # specific(defer=True): instances of the index classes (their routes give the feeds'
+    # addresses) made from the base rows, without a query per type.
+    for page in (
+        Page.objects.live().filter(content_type_id__in=types).order_by("path").specific(defer=True)
+    ):
+        found.setdefault(types[page.content_type_id], page)
+    return {name: found.get(name) for name in names.values()}
 
 
 # Panorama pages
