@@ -41,7 +41,12 @@ def cms_site(live_server):
 
     load_demo()
     demo.load()
-    UserFactory(email="editor@platform.example", display_name="Erin Editor", is_staff=True, is_superuser=True)
+    UserFactory(
+        email="editor@platform.example",
+        display_name="Erin Editor",
+        is_staff=True,
+        is_superuser=True,
+    )
     member = UserFactory(email="member@vectors.example", display_name="Vera Vector")
     member.interests.set(Field.objects.filter(slug="viral-vectors"))
     return {"news_index": NewsIndexPage.objects.get().pk}
@@ -54,7 +59,9 @@ def test_editor_publishes_tagged_news_that_a_member_sees(cms_site, new_page, liv
     expect(reader.get_by_role("heading", level=1)).to_be_visible()
     expect(reader.get_by_role("heading", name="Latest news")).to_be_visible()
     shot(reader, "home-anonymous")
-    reader.get_by_role("link", name="AAV gene therapies in the EU: seven marketing authorisations since 2012").click()
+    reader.get_by_role(
+        "link", name="AAV gene therapies in the EU: seven marketing authorisations since 2012"
+    ).click()
     expect(reader.get_by_role("heading", level=1)).to_have_text(re.compile("AAV gene therapies"))
     shot(reader, "article")
     reader.goto("/stories/")
