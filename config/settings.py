@@ -298,6 +298,13 @@ PRIVATE_MEDIA_ROOT = Path(os.environ.get("DJANGO_PRIVATE_MEDIA_ROOT", BASE_DIR /
 WORKGROUP_DOCUMENT_MAX_BYTES = int(os.environ.get("DJANGO_WORKGROUP_DOCUMENT_MAX_BYTES", str(25 * 1024 * 1024)))
 WORKGROUP_STORAGE_QUOTA_BYTES = int(os.environ.get("DJANGO_WORKGROUP_STORAGE_QUOTA_BYTES", str(1024 * 1024 * 1024)))
 
+# The monitoring feed: external RSS/Atom feeds fetched by the task worker.
+MONITORING_FETCH_TIMEOUT = float(os.environ.get("MONITORING_FETCH_TIMEOUT", "10"))  # seconds, per connect and read
+MONITORING_FEED_MAX_BYTES = int(os.environ.get("MONITORING_FEED_MAX_BYTES", str(2 * 1024 * 1024)))
+MONITORING_FEED_MAX_ENTRIES = int(os.environ.get("MONITORING_FEED_MAX_ENTRIES", "200"))
+MONITORING_FETCH_INTERVAL_MINUTES = int(os.environ.get("MONITORING_FETCH_INTERVAL_MINUTES", "60"))
+MONITORING_WEEKLY_DIGEST_WEEKDAY = int(os.environ.get("MONITORING_WEEKLY_DIGEST_WEEKDAY", "0"))  # Monday
+
 # Partnership calls: platform moderators (staff with partnerships.review_call) review calls first.
 PARTNERSHIPS_REVIEW_BEFORE_PUBLISHING = env_bool("PARTNERSHIPS_REVIEW_BEFORE_PUBLISHING", False)
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
