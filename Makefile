@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(LOCK_HASH)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo worker lint format bench bench-directory bench-workgroups clean lock
+.PHONY: run test install migrate demo worker lint format bench bench-directory bench-workgroups bench-partnerships clean lock
 
 run: install ## the quick start: SQLite, in-memory channel layer, demo data, Daphne on :8000
 	$(BIN)/python manage.py migrate --noinput
@@ -45,13 +45,16 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-directory bench-workgroups ## all benchmarks on PostgreSQL (see tests/bench/README.md)
+bench: bench-directory bench-workgroups bench-partnerships ## all benchmarks on PostgreSQL (see tests/bench/README.md)
 
 bench-directory: install
 	$(BIN)/python -m tests.bench.directory
 
 bench-workgroups: install
 	$(BIN)/python -m tests.bench.workgroups
+
+bench-partnerships: install
+	$(BIN)/python -m tests.bench.partnerships
 
 lock: ## re-resolve requirements.lock from pyproject.toml
 	scripts/lock
