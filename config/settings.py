@@ -145,6 +145,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # channels issue 2176: live-server tests need an explicit test database name.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{CHECKOUT_TAG}"}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Short interactive queries: PostgreSQL's JIT spent 20-45 ms compiling queries that run
+    # in a few ms (tests/bench/README.md, partnership calls). Keep it off for the web app.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
