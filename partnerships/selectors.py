@@ -272,13 +272,16 @@ def profile_for_matching(viewer, organisation: Organisation | None = None) -> tu
     return None, fields, set(), ""
 
 
-def calls_for_you(viewer, *, organisation: Organisation | None = None, limit: int = 20, offset: int = 0) -> tuple[list[Match], int]:
+def calls_for_you(
+    viewer, *, organisation: Organisation | None = None, limit: int = 20, offset: int = 0, published_since=None
+) -> tuple[list[Match], int]:
     """Open calls matched to the viewer's organisation by field, stage and country, best first.
 
     A call matches when it shares a field or a stage with the organisation and
     seeks its country (or all of Europe). Score: 3 per shared field, 2 per
     shared stage, 1 when the call names the country. Own calls and calls
-    already answered are left out. Returns the page and the total.
+    already answered are left out; `published_since` keeps the calls first
+    published then or later. Returns the page and the total.
 
     One query counts the shared fields and stages of every candidate through
     joins (correlated sub-queries per call cost 2 to 6 index probes per open
@@ -292,6 +295,8 @@ def calls_for_you(viewer, *, organisation: Organisation | None = None, limit: in
     if not (fields or stages):
         return [], 0
     qs = _state(calls_visible(viewer), "open")
+    if published_since is not None:
+        qs = qs.filter(published_at__gte=published_since)
     if viewer.organisation_ids:
         qs = qs.exclude(organisation_id__in=viewer.organisation_ids).exclude(
             Exists(Response.objects.filter(call_id=OuterRef("pk"), organisation_id__in=viewer.organisation_ids))

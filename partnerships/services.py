@@ -670,10 +670,11 @@ def notify_matching_searches(call_id: int) -> int:
     sent = 0
     for saved in SavedSearch.objects.filter(notify=True).select_related("user").exclude(user__is_active=False):
         query = selectors.CallQuery(**{k: v for k, v in saved.query.items() if k in ("q", "kind", "stage", "field", "country")})
-        if not selectors.call_search(saved.user, query).filter(pk=call.pk).exists():
-            continue
-        if call.organisation_id in permissions.member_organisation_ids(saved.user):
+        viewer = selectors.Viewer(saved.user)  # read once for both checks
+        if call.organisation_id in viewer.organisation_ids:
             continue  # one's own call is no news
+        if not selectors.call_search(viewer, query).filter(pk=call.pk).exists():
+            continue
         notify(
             recipient=saved.user,
             kind="partnerships.match",

@@ -89,9 +89,9 @@ def recipients() -> QuerySet[User]:
 def _new_calls(user: User, since: datetime) -> list:
     from partnerships.selectors import calls_for_you
 
-    matches, _total = calls_for_you(user, limit=50)
-    fresh = [m for m in matches if m.call.published_at and m.call.published_at >= since]
-    return fresh[:MAX_CALLS]
+    # Filtered in the query: a new call must not be lost behind older, better-scored ones.
+    matches, _total = calls_for_you(user, limit=MAX_CALLS, published_since=since)
+    return matches
 
 
 def _group_activity(user: User, since: datetime, until: datetime) -> list[GroupActivity]:

@@ -457,6 +457,17 @@ class TestCallsForYou:
         assert selectors.calls_for_you(c.responder_member)[1] == 0
         assert own_org_call.status == Call.Status.PUBLISHED
 
+    def test_published_since_keeps_only_new_calls_whatever_their_score(self):
+        c = cast()
+        c.responder.fields.set([field("viral-vectors"), field("fill-finish")])
+        old = published_call(c, title="An older, better matching call")
+        Call.objects.filter(pk=old.pk).update(published_at=timezone.now() - timedelta(days=10))
+        new = published_call(c, title="A new call sharing one field", fields=[field("fill-finish")], stages=[])
+        since = timezone.now() - timedelta(days=7)
+        matches, total = selectors.calls_for_you(c.responder_member, published_since=since)
+        assert ([m.call for m in matches], total) == ([new], 1)
+        assert selectors.calls_for_you(c.responder_member)[1] == 2
+
     def test_without_fields_nothing_matches(self):
         c = cast()
         published_call(c)
